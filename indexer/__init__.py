@@ -1,0 +1,1 @@
+"""The indexer: parse → segment → analyze/enrich → embed → store."""

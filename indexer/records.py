@@ -1,0 +1,80 @@
+"""Typed records that flow through the indexing pipeline.
+
+``ParsedDocument`` is what parsing and segmentation produce (and what ``motesok parse --json``
+prints); ``IndexedItem`` is an item after enrichment and embedding, ready for a store.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+
+@dataclass
+class DocumentMeta:
+    """Metadata of one source document."""
+
+    source: str
+    checksum: str
+    format: str
+    organisation: str | None = None
+    body: str | None = None
+    date: str | None = None  # ISO yyyy-mm-dd of the meeting (or the document)
+    year: int | None = None
+    doc_type: str | None = None  # protokoll, kallelse, möte, plan, rapport, handling, ...
+    title: str | None = None
+    inferred: list[str] = field(default_factory=list)  # names of fields inferred, not read from the text
+
+    @property
+    def id(self) -> str:
+        """Deterministic id from the source path: re-indexing the same file replaces its items."""
+        return hashlib.sha1(self.source.encode("utf-8")).hexdigest()[:16]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"id": self.id, **asdict(self)}
+
+
+@dataclass
+class Item:
+    """One agenda item (or one section of a non-meeting document)."""
+
+    number: int | None
+    paragraph: int | None
+    title: str
+    text: str
+    title_derived: bool = False
+    number_inferred: bool = False
+    section: str | None = None
+    decisions: list[str] = field(default_factory=list)
+    case_numbers: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class ParsedDocument:
+    document: DocumentMeta
+    items: list[Item]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"document": self.document.to_dict(), "items": [i.to_dict() for i in self.items]}
+
+
+@dataclass
+class IndexedItem:
+    """An item with everything a store needs: analyzed terms, topics and passage vectors."""
+
+    id: str
+    document_id: str
+    position: int  # order within the document
+    item: Item
+    title_terms: str  # analyzed terms, space separated, for the keyword index
+    text_terms: str
+    topics: list[str]
+    vectors: Any  # numpy array (n_passages, dim), L2-normalised
+
+
+def item_id(document_id: str, position: int) -> str:
+    return f"{document_id}-{position:04d}"

@@ -1,0 +1,134 @@
+"""The store protocol that the indexer writes to and the search service reads from.
+
+Stores only retrieve: each leg (keyword, vector) returns its own ranking. Fusion, facets
+semantics and presentation live above the store (``search_api``) so every backend ranks alike.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+import numpy as np
+
+from indexer.records import DocumentMeta, IndexedItem
+
+FACET_FIELDS: tuple[str, ...] = ("organisation", "body", "year", "topic", "doc_type")
+
+
+@dataclass(frozen=True)
+class Filters:
+    """Facet filters: OR within a field, AND across fields; dates are ISO strings, inclusive."""
+
+    organisation: tuple[str, ...] = ()
+    body: tuple[str, ...] = ()
+    year: tuple[int, ...] = ()
+    topic: tuple[str, ...] = ()
+    doc_type: tuple[str, ...] = ()
+    date_from: str | None = None
+    date_to: str | None = None
+
+    def without(self, facet: str) -> "Filters":
+        """The same filters with one facet field cleared (for disjunctive facet counts)."""
+        from dataclasses import replace
+
+        return replace(self, **{facet: ()})
+
+    def is_empty(self) -> bool:
+        return not any(getattr(self, f) for f in FACET_FIELDS) and not self.date_from and not self.date_to
+
+
+@dataclass(frozen=True)
+class KeywordQuery:
+    """An analyzed query: each group holds the alternative terms of one query word
+    (surface form, lemma, compound parts, synonyms). A store matches any term and ranks
+    items that match more groups, and rarer terms, higher."""
+
+    groups: tuple[tuple[str, ...], ...]
+
+    def terms(self) -> list[str]:
+        seen: dict[str, None] = {}
+        for group in self.groups:
+            for term in group:
+                seen.setdefault(term, None)
+        return list(seen)
+
+
+@dataclass(frozen=True)
+class Scored:
+    item_id: str
+    score: float
+
+
+@dataclass
+class StoredItem:
+    """An item as read back from a store, with its document's metadata."""
+
+    id: str
+    document_id: str
+    position: int
+    number: int | None
+    paragraph: int | None
+    title: str
+    title_derived: bool
+    section: str | None
+    text: str
+    decisions: list[str]
+    case_numbers: list[str]
+    topics: list[str]
+    organisation: str | None
+    body: str | None
+    date: str | None
+    year: int | None
+    doc_type: str | None
+    source: str
+
+    def facet_values(self, facet: str) -> list[Any]:
+        if facet == "topic":
+            return list(self.topics)
+        value = getattr(self, facet)
+        return [] if value is None else [value]
+
+
+@dataclass
+class StoreStats:
+    documents: int
+    items: int
+    by_organisation: dict[str, int] = field(default_factory=dict)
+    by_body: dict[str, int] = field(default_factory=dict)
+    by_year: dict[int, int] = field(default_factory=dict)
+    newest_date_by_body: dict[str, str] = field(default_factory=dict)
+
+
+class Store(Protocol):
+    """What every backend implements."""
+
+    def document_checksums(self) -> dict[str, tuple[str, str]]:
+        """``{source: (document_id, checksum)}`` for every indexed document."""
+
+    def write_document(self, document: DocumentMeta, items: list[IndexedItem]) -> None:
+        """Replace the document and all its items atomically (readers see old or new, never half)."""
+
+    def delete_document(self, document_id: str) -> None:
+        """Remove a document and its items."""
+
+    def keyword_search(self, query: KeywordQuery, filters: Filters, limit: int) -> list[Scored]:
+        """Items matching any query term, best first (higher score is better)."""
+
+    def vector_search(self, vector: np.ndarray, filters: Filters, limit: int) -> list[Scored]:
+        """Items nearest the query vector (max over an item's passages), best first."""
+
+    def get_items(self, item_ids: list[str]) -> list[StoredItem]:
+        """The items with these ids, in the order given (unknown ids are left out)."""
+
+    def get_document(self, document_id: str) -> tuple[DocumentMeta, list[StoredItem]] | None:
+        """A document and its items in document order."""
+
+    def filtered_ids(self, filters: Filters, limit: int) -> list[str]:
+        """Ids of items passing the filters, newest first (for browsing without a query)."""
+
+    def stats(self) -> StoreStats:
+        """Counts per organisation, body and year, and the newest meeting date per body."""
+
+    def close(self) -> None:
+        """Release connections and files."""

@@ -1,0 +1,68 @@
+"""The one settings object. Every ``MOTESOK_*`` environment variable is read here and nowhere else."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+MODELS_DIR = PROJECT_ROOT / "models"
+DEFAULT_EMBEDDING_MODEL = MODELS_DIR / "multilingual-e5-small"
+
+
+class Settings(BaseSettings):
+    """Configuration of Mötessök; each field is the environment variable ``MOTESOK_<NAME>``."""
+
+    model_config = SettingsConfigDict(env_prefix="MOTESOK_", env_file=None, extra="ignore")
+
+    data_dir: Path = Field(Path("data"), description="Directory holding the embedded store.")
+    backend: Literal["sqlite", "opensearch"] = Field("sqlite", description="Which store to use.")
+
+    embedding_model: str = Field(
+        str(DEFAULT_EMBEDDING_MODEL),
+        description="Name or path of a sentence-transformers model; default is the converted multilingual-e5-small.",
+    )
+    embedding_batch_size: int = Field(32, ge=1, le=1024, description="Passages per encode batch.")
+    embedding_threads: int = Field(0, ge=0, description="Torch CPU threads; 0 means one per core.")
+    passage_tokens: int = Field(256, ge=32, le=512, description="Model tokens per passage window.")
+    query_prefix: str = Field("query: ", description="Prefix the model expects before a query.")
+    passage_prefix: str = Field("passage: ", description="Prefix the model expects before a passage.")
+
+    topics_file: Path = Field(MODELS_DIR / "topics.yaml", description="Topic taxonomy (editable YAML).")
+    synonyms_file: Path = Field(MODELS_DIR / "synonyms.txt", description="Query-time synonyms (editable).")
+
+    rrf_k: int = Field(60, ge=1, description="Reciprocal rank fusion constant.")
+    keyword_weight: float = Field(1.0, ge=0, description="Weight of the keyword ranking in fusion.")
+    vector_weight: float = Field(1.0, ge=0, description="Weight of the vector ranking in fusion.")
+    keyword_candidates: int = Field(1000, ge=10, description="Keyword matches considered per query.")
+    vector_candidates: int = Field(100, ge=10, description="Nearest items considered per query.")
+
+    opensearch_url: str | None = Field(None, description="OpenSearch URL, e.g. https://localhost:9200.")
+    opensearch_user: str | None = Field(None, description="OpenSearch user name.")
+    opensearch_password: str | None = Field(None, description="OpenSearch password.")
+    opensearch_verify_certs: bool = Field(True, description="Verify the cluster's TLS certificate.")
+    opensearch_index: str = Field("motesok", description="Alias name of the OpenSearch index.")
+
+    host: str = Field("127.0.0.1", description="Address the API binds to.")
+    port: int = Field(8000, ge=1, le=65535, description="Port the API listens on.")
+    api_token: str | None = Field(None, description="Token required by write operations over HTTP; none means they are off.")
+    cors_origins: list[str] = Field(default_factory=list, description="Origins allowed by CORS; empty means CORS off.")
+    log_queries: bool = Field(False, description="Include query text in INFO request logs.")
+    log_level: str = Field("INFO", description="Logging level.")
+
+    @field_validator("api_token")
+    @classmethod
+    def _token_long_enough(cls, value: str | None) -> str | None:
+        if value is not None and len(value) < 16:
+            raise ValueError("MOTESOK_API_TOKEN must be at least 16 characters")
+        return value
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings, read from the environment once."""
+    return Settings()
