@@ -118,6 +118,9 @@ class Store(Protocol):
     def vector_search(self, vector: np.ndarray, filters: Filters, limit: int) -> list[Scored]:
         """Items nearest the query vector (max over an item's passages), best first."""
 
+    def facet_values(self, item_ids: list[str]) -> dict[str, dict[str, list[Any]]]:
+        """For each id: ``{facet: [values]}`` for every facet field, plus ``date``; cheap, no text."""
+
     def get_items(self, item_ids: list[str]) -> list[StoredItem]:
         """The items with these ids, in the order given (unknown ids are left out)."""
 

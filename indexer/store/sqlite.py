@@ -1,0 +1,418 @@
+"""The embedded store: one SQLite file with FTS5 for keywords and exact numpy search for vectors.
+
+Why this shape:
+- FTS5 over the *analyzed* terms (the project's own analyzer produced them), so SQLite needs no
+  Swedish knowledge; its ``unicode61`` tokenizer only splits on spaces and keeps ``-``.
+- WAL mode: readers (the API) keep answering while an index run writes; every document is
+  replaced in one transaction, so a killed run leaves the last committed state.
+- Vectors as float32 blobs, loaded into one in-memory matrix and searched exactly. At 100k items
+  (~200k passages × 384 dims) that is ~300 MB and a few ms per query; no ANN index to keep in sync.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from pathlib import Path
+from typing import Any, Iterable
+
+import numpy as np
+
+from indexer.records import DocumentMeta, IndexedItem
+from indexer.store.base import (
+    Filters,
+    KeywordQuery,
+    Scored,
+    StoredItem,
+    StoreStats,
+)
+
+SCHEMA_VERSION = "1"
+DB_NAME = "motesok.sqlite3"
+
+# Title matches weigh more than body matches (bm25 column weights: title, text).
+TITLE_WEIGHT = 4.0
+TEXT_WEIGHT = 1.0
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS documents (
+    id TEXT PRIMARY KEY,
+    source TEXT NOT NULL UNIQUE,
+    checksum TEXT NOT NULL,
+    format TEXT NOT NULL,
+    organisation TEXT, body TEXT, date TEXT, year INTEGER, doc_type TEXT, title TEXT,
+    inferred TEXT NOT NULL DEFAULT '[]'
+);
+CREATE TABLE IF NOT EXISTS items (
+    rowid INTEGER PRIMARY KEY,
+    id TEXT NOT NULL UNIQUE,
+    document_id TEXT NOT NULL REFERENCES documents(id),
+    position INTEGER NOT NULL,
+    number INTEGER, paragraph INTEGER,
+    title TEXT NOT NULL, title_derived INTEGER NOT NULL, section TEXT,
+    text TEXT NOT NULL,
+    decisions TEXT NOT NULL, case_numbers TEXT NOT NULL, topics TEXT NOT NULL,
+    -- facet fields copied from the document so filters need no join
+    organisation TEXT, body TEXT, date TEXT, year INTEGER, doc_type TEXT
+);
+CREATE INDEX IF NOT EXISTS items_document ON items(document_id, position);
+CREATE INDEX IF NOT EXISTS items_date ON items(date);
+CREATE TABLE IF NOT EXISTS item_topics (item_rowid INTEGER NOT NULL, topic TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS item_topics_item ON item_topics(item_rowid);
+CREATE INDEX IF NOT EXISTS item_topics_topic ON item_topics(topic);
+CREATE TABLE IF NOT EXISTS passages (
+    item_rowid INTEGER NOT NULL, idx INTEGER NOT NULL, vector BLOB NOT NULL,
+    PRIMARY KEY (item_rowid, idx)
+) WITHOUT ROWID;
+CREATE VIRTUAL TABLE IF NOT EXISTS items_fts USING fts5(
+    title, text, tokenize = "unicode61 remove_diacritics 0 tokenchars '-'"
+);
+"""
+
+_ITEM_COLUMNS = (
+    "i.rowid, i.id, i.document_id, i.position, i.number, i.paragraph, i.title, i.title_derived, "
+    "i.section, i.text, i.decisions, i.case_numbers, i.topics, i.organisation, i.body, i.date, "
+    "i.year, i.doc_type, d.source"
+)
+
+
+class StoreError(RuntimeError):
+    """The store cannot be used as asked (wrong model, unreadable file, ...)."""
+
+
+def _fts_phrase(term: str) -> str:
+    # Every term is a quoted FTS5 string: query syntax in user input can never reach the parser.
+    return '"' + term.replace('"', '""') + '"'
+
+
+def _filter_sql(filters: Filters, alias: str = "i") -> tuple[str, list[Any]]:
+    """SQL conditions for the filters: OR within a field, AND across fields."""
+    clauses: list[str] = []
+    params: list[Any] = []
+    for field in ("organisation", "body", "year", "doc_type"):
+        values = getattr(filters, field)
+        if values:
+            clauses.append(f"{alias}.{field} IN ({','.join('?' * len(values))})")
+            params.extend(values)
+    if filters.topic:
+        clauses.append(
+            f"{alias}.rowid IN (SELECT item_rowid FROM item_topics WHERE topic IN "
+            f"({','.join('?' * len(filters.topic))}))"
+        )
+        params.extend(filters.topic)
+    if filters.date_from:
+        clauses.append(f"{alias}.date >= ?")
+        params.append(filters.date_from)
+    if filters.date_to:
+        clauses.append(f"{alias}.date <= ?")
+        params.append(filters.date_to)
+    return (" AND ".join(clauses) or "1"), params
+
+
+class SQLiteStore:
+    """The embedded default store (see module docstring)."""
+
+    def __init__(self, data_dir: Path, *, embedding_model: str | None = None, dim: int | None = None):
+        self.data_dir = Path(data_dir)
+        try:
+            self.data_dir.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise StoreError(f"cannot create data directory {self.data_dir}: {exc.strerror}") from exc
+        self.path = self.data_dir / DB_NAME
+        self._lock = threading.RLock()
+        try:
+            self._conn = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None, timeout=30)
+            self._conn.execute("PRAGMA journal_mode=WAL")
+            self._conn.execute("PRAGMA synchronous=NORMAL")
+            self._conn.execute("PRAGMA foreign_keys=ON")
+            self._conn.executescript(_SCHEMA)
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(f"cannot open the store {self.path}: {exc}") from exc
+        self._check_model(embedding_model, dim)
+        self._matrix: np.ndarray | None = None
+        self._matrix_rows: np.ndarray | None = None  # item rowid per passage row
+        self._matrix_version: int | None = None
+
+    # -- model bookkeeping -------------------------------------------------------------
+
+    def _meta(self, key: str) -> str | None:
+        row = self._conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return row[0] if row else None
+
+    def _check_model(self, embedding_model: str | None, dim: int | None) -> None:
+        """Vectors of two models cannot be compared: refuse to mix them."""
+        if embedding_model is None:
+            return
+        stored_model, stored_dim = self._meta("embedding_model"), self._meta("dim")
+        if stored_model is None:
+            with self._lock:
+                self._conn.execute("INSERT OR REPLACE INTO meta VALUES ('schema', ?)", (SCHEMA_VERSION,))
+                self._conn.execute("INSERT OR REPLACE INTO meta VALUES ('embedding_model', ?)", (embedding_model,))
+                self._conn.execute("INSERT OR REPLACE INTO meta VALUES ('dim', ?)", (str(dim),))
+        elif stored_model != embedding_model or (dim is not None and stored_dim != str(dim)):
+            raise StoreError(
+                f"the store in {self.data_dir} was built with the embedding model {stored_model!r} "
+                f"(dim {stored_dim}); the configured model is {embedding_model!r} (dim {dim}). "
+                f"Use another MOTESOK_DATA_DIR, or delete {self.path} and index again."
+            )
+
+    # -- writing -------------------------------------------------------------------------
+
+    def document_checksums(self) -> dict[str, tuple[str, str]]:
+        with self._lock:
+            rows = self._conn.execute("SELECT source, id, checksum FROM documents").fetchall()
+        return {source: (doc_id, checksum) for source, doc_id, checksum in rows}
+
+    def write_document(self, document: DocumentMeta, items: list[IndexedItem]) -> None:
+        with self._lock:
+            self._conn.execute("BEGIN IMMEDIATE")
+            try:
+                self._delete(document.id)
+                self._conn.execute(
+                    "INSERT INTO documents VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                    (
+                        document.id, document.source, document.checksum, document.format,
+                        document.organisation, document.body, document.date, document.year,
+                        document.doc_type, document.title, json.dumps(document.inferred),
+                    ),
+                )
+                for indexed in items:
+                    self._insert_item(document, indexed)
+                self._conn.execute("COMMIT")
+            except BaseException:
+                self._conn.execute("ROLLBACK")
+                raise
+
+    def _insert_item(self, document: DocumentMeta, indexed: IndexedItem) -> None:
+        item = indexed.item
+        cursor = self._conn.execute(
+            "INSERT INTO items (id, document_id, position, number, paragraph, title, title_derived, "
+            "section, text, decisions, case_numbers, topics, organisation, body, date, year, doc_type) "
+            "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            (
+                indexed.id, indexed.document_id, indexed.position, item.number, item.paragraph,
+                item.title, int(item.title_derived), item.section, item.text,
+                json.dumps(item.decisions, ensure_ascii=False), json.dumps(item.case_numbers, ensure_ascii=False),
+                json.dumps(indexed.topics, ensure_ascii=False),
+                document.organisation, document.body, document.date, document.year, document.doc_type,
+            ),
+        )
+        rowid = cursor.lastrowid
+        self._conn.execute(
+            "INSERT INTO items_fts (rowid, title, text) VALUES (?,?,?)",
+            (rowid, indexed.title_terms, indexed.text_terms),
+        )
+        self._conn.executemany(
+            "INSERT INTO item_topics VALUES (?,?)", [(rowid, topic) for topic in indexed.topics]
+        )
+        vectors = np.asarray(indexed.vectors, dtype=np.float32)
+        if vectors.ndim == 1:
+            vectors = vectors[None, :]
+        self._conn.executemany(
+            "INSERT INTO passages VALUES (?,?,?)",
+            [(rowid, idx, vector.tobytes()) for idx, vector in enumerate(vectors)],
+        )
+
+    def _delete(self, document_id: str) -> None:
+        rowids = [r[0] for r in self._conn.execute("SELECT rowid FROM items WHERE document_id = ?", (document_id,))]
+        for chunk in _chunks(rowids, 500):
+            marks = ",".join("?" * len(chunk))
+            self._conn.execute(f"DELETE FROM items_fts WHERE rowid IN ({marks})", chunk)
+            self._conn.execute(f"DELETE FROM item_topics WHERE item_rowid IN ({marks})", chunk)
+            self._conn.execute(f"DELETE FROM passages WHERE item_rowid IN ({marks})", chunk)
+        self._conn.execute("DELETE FROM items WHERE document_id = ?", (document_id,))
+        self._conn.execute("DELETE FROM documents WHERE id = ?", (document_id,))
+
+    def delete_document(self, document_id: str) -> None:
+        with self._lock:
+            self._conn.execute("BEGIN IMMEDIATE")
+            try:
+                self._delete(document_id)
+                self._conn.execute("COMMIT")
+            except BaseException:
+                self._conn.execute("ROLLBACK")
+                raise
+
+    # -- retrieval -------------------------------------------------------------------------
+
+    def keyword_search(self, query: KeywordQuery, filters: Filters, limit: int) -> list[Scored]:
+        terms = query.terms()
+        if not terms:
+            return []
+        match = " OR ".join(_fts_phrase(t) for t in terms)
+        where, params = _filter_sql(filters)
+        sql = (
+            f"SELECT i.id, bm25(items_fts, {TITLE_WEIGHT}, {TEXT_WEIGHT}) AS rank "
+            f"FROM items_fts JOIN items i ON i.rowid = items_fts.rowid "
+            f"WHERE items_fts MATCH ? AND {where} ORDER BY rank LIMIT ?"
+        )
+        with self._lock:
+            rows = self._conn.execute(sql, [match, *params, limit]).fetchall()
+        # FTS5's bm25 is negative, lower is better; flip it so higher is better like every leg.
+        return [Scored(item_id, -rank) for item_id, rank in rows]
+
+    def _load_matrix(self) -> None:
+        version = self._conn.execute("PRAGMA data_version").fetchone()[0]
+        generation = (version, self._conn.total_changes)
+        if self._matrix is not None and self._matrix_version == generation:
+            return
+        rows = self._conn.execute("SELECT item_rowid, vector FROM passages ORDER BY item_rowid, idx").fetchall()
+        if rows:
+            self._matrix_rows = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
+            self._matrix = np.frombuffer(b"".join(r[1] for r in rows), dtype=np.float32).reshape(len(rows), -1)
+        else:
+            self._matrix_rows = np.zeros(0, dtype=np.int64)
+            self._matrix = np.zeros((0, 1), dtype=np.float32)
+        self._matrix_version = generation
+
+    def vector_search(self, vector: np.ndarray, filters: Filters, limit: int) -> list[Scored]:
+        with self._lock:
+            self._load_matrix()
+            matrix, passage_items = self._matrix, self._matrix_rows
+            allowed = None
+            if not filters.is_empty():
+                where, params = _filter_sql(filters)
+                allowed = np.fromiter(
+                    (r[0] for r in self._conn.execute(f"SELECT i.rowid FROM items i WHERE {where}", params)),
+                    dtype=np.int64,
+                )
+        assert matrix is not None and passage_items is not None
+        if len(passage_items) == 0:
+            return []
+        query = np.asarray(vector, dtype=np.float32).reshape(-1)
+        if query.shape[0] != matrix.shape[1]:
+            raise StoreError(f"query vector has {query.shape[0]} dimensions, the store holds {matrix.shape[1]}")
+        scores = matrix @ query
+        if allowed is not None:
+            scores = np.where(np.isin(passage_items, allowed), scores, -np.inf)
+        # An item's score is its best passage: order passages, keep each item's first.
+        order = np.argsort(-scores, kind="stable")
+        best: dict[int, float] = {}
+        for idx in order:
+            score = scores[idx]
+            if score == -np.inf or len(best) >= limit:
+                break
+            best.setdefault(int(passage_items[idx]), float(score))
+        with self._lock:
+            ids = self._ids_for_rowids(list(best))
+        return [Scored(ids[rowid], score) for rowid, score in best.items() if rowid in ids]
+
+    def _ids_for_rowids(self, rowids: list[int]) -> dict[int, str]:
+        out: dict[int, str] = {}
+        for chunk in _chunks(rowids, 500):
+            marks = ",".join("?" * len(chunk))
+            out.update(self._conn.execute(f"SELECT rowid, id FROM items WHERE rowid IN ({marks})", chunk).fetchall())
+        return out
+
+    def filtered_ids(self, filters: Filters, limit: int) -> list[str]:
+        where, params = _filter_sql(filters)
+        with self._lock:
+            rows = self._conn.execute(
+                f"SELECT i.id FROM items i WHERE {where} "
+                f"ORDER BY i.date IS NULL, i.date DESC, i.document_id, i.position LIMIT ?",
+                [*params, limit],
+            ).fetchall()
+        return [r[0] for r in rows]
+
+    def facet_values(self, item_ids: list[str]) -> dict[str, dict[str, list[Any]]]:
+        out: dict[str, dict[str, list[Any]]] = {}
+        with self._lock:
+            for chunk in _chunks(item_ids, 500):
+                marks = ",".join("?" * len(chunk))
+                rows = self._conn.execute(
+                    f"SELECT id, organisation, body, year, topics, doc_type, date FROM items WHERE id IN ({marks})", chunk
+                ).fetchall()
+                for item_id, organisation, body, year, topics, doc_type, date in rows:
+                    out[item_id] = {
+                        "organisation": [organisation] if organisation else [],
+                        "body": [body] if body else [],
+                        "year": [year] if year is not None else [],
+                        "topic": json.loads(topics),
+                        "doc_type": [doc_type] if doc_type else [],
+                        "date": [date] if date else [],
+                    }
+        return out
+
+    def get_items(self, item_ids: list[str]) -> list[StoredItem]:
+        found: dict[str, StoredItem] = {}
+        with self._lock:
+            for chunk in _chunks(item_ids, 500):
+                marks = ",".join("?" * len(chunk))
+                for row in self._conn.execute(
+                    f"SELECT {_ITEM_COLUMNS} FROM items i JOIN documents d ON d.id = i.document_id "
+                    f"WHERE i.id IN ({marks})",
+                    chunk,
+                ):
+                    stored = _row_to_item(row)
+                    found[stored.id] = stored
+        return [found[i] for i in item_ids if i in found]
+
+    def get_document(self, document_id: str) -> tuple[DocumentMeta, list[StoredItem]] | None:
+        with self._lock:
+            row = self._conn.execute(
+                "SELECT source, checksum, format, organisation, body, date, year, doc_type, title, inferred "
+                "FROM documents WHERE id = ?",
+                (document_id,),
+            ).fetchone()
+            if row is None:
+                return None
+            items = [
+                _row_to_item(r)
+                for r in self._conn.execute(
+                    f"SELECT {_ITEM_COLUMNS} FROM items i JOIN documents d ON d.id = i.document_id "
+                    f"WHERE i.document_id = ? ORDER BY i.position",
+                    (document_id,),
+                )
+            ]
+        source, checksum, fmt, organisation, body, date, year, doc_type, title, inferred = row
+        meta = DocumentMeta(
+            source=source, checksum=checksum, format=fmt, organisation=organisation, body=body,
+            date=date, year=year, doc_type=doc_type, title=title, inferred=json.loads(inferred),
+        )
+        return meta, items
+
+    def stats(self) -> StoreStats:
+        with self._lock:
+            documents = self._conn.execute("SELECT COUNT(*) FROM documents").fetchone()[0]
+            items = self._conn.execute("SELECT COUNT(*) FROM items").fetchone()[0]
+            grouped = {
+                field: dict(
+                    self._conn.execute(
+                        f"SELECT {field}, COUNT(*) FROM items WHERE {field} IS NOT NULL GROUP BY {field} "
+                        f"ORDER BY COUNT(*) DESC, {field}"
+                    ).fetchall()
+                )
+                for field in ("organisation", "body", "year")
+            }
+            newest = dict(
+                self._conn.execute(
+                    "SELECT body, MAX(date) FROM documents WHERE body IS NOT NULL AND date IS NOT NULL GROUP BY body"
+                ).fetchall()
+            )
+        return StoreStats(
+            documents=documents, items=items, by_organisation=grouped["organisation"],
+            by_body=grouped["body"], by_year=grouped["year"], newest_date_by_body=newest,
+        )
+
+    def close(self) -> None:
+        with self._lock:
+            self._conn.close()
+
+
+def _row_to_item(row: tuple) -> StoredItem:
+    (_rowid, item_id, document_id, position, number, paragraph, title, title_derived, section, text,
+     decisions, case_numbers, topics, organisation, body, date, year, doc_type, source) = row
+    return StoredItem(
+        id=item_id, document_id=document_id, position=position, number=number, paragraph=paragraph,
+        title=title, title_derived=bool(title_derived), section=section, text=text,
+        decisions=json.loads(decisions), case_numbers=json.loads(case_numbers), topics=json.loads(topics),
+        organisation=organisation, body=body, date=date, year=year, doc_type=doc_type, source=source,
+    )
+
+
+def _chunks(values: list, size: int) -> Iterable[list]:
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
+

@@ -1,0 +1,1 @@
+"""The search side: query → fuse → present, and the HTTP API on top."""

@@ -1,0 +1,81 @@
+"""Request and response shapes shared by the CLI (``--json``) and the HTTP API."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Literal
+
+from pydantic import BaseModel, Field, field_validator
+
+from indexer.store.base import Filters
+
+Mode = Literal["hybrid", "keyword", "semantic"]
+Sort = Literal["relevance", "date"]
+MAX_QUERY_CHARS = 500
+MAX_LIMIT = 100
+
+
+class SearchParams(BaseModel):
+    """One search: the query, how to rank it, filters and paging."""
+
+    q: str = Field(..., min_length=1, max_length=MAX_QUERY_CHARS, description="Sökfråga / query text.")
+    mode: Mode = "hybrid"
+    organisation: list[str] = Field(default_factory=list)
+    body: list[str] = Field(default_factory=list)
+    year: list[int] = Field(default_factory=list)
+    topic: list[str] = Field(default_factory=list)
+    doc_type: list[str] = Field(default_factory=list)
+    date_from: dt.date | None = None
+    date_to: dt.date | None = None
+    sort: Sort = "relevance"
+    offset: int = Field(0, ge=0, le=10_000)
+    limit: int = Field(10, ge=1, le=MAX_LIMIT)
+
+    @field_validator("q")
+    @classmethod
+    def _not_blank(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("the query is empty")
+        return value
+
+    def filters(self) -> Filters:
+        return Filters(
+            organisation=tuple(self.organisation),
+            body=tuple(self.body),
+            year=tuple(self.year),
+            topic=tuple(self.topic),
+            doc_type=tuple(self.doc_type),
+            date_from=self.date_from.isoformat() if self.date_from else None,
+            date_to=self.date_to.isoformat() if self.date_to else None,
+        )
+
+
+class Hit(BaseModel):
+    id: str
+    document_id: str
+    title: str
+    text: str
+    snippet: str = Field(description="HTML: escaped item text with <mark> around matched words.")
+    organisation: str | None
+    body: str | None
+    date: str | None
+    year: int | None
+    doc_type: str | None
+    paragraph: int | None
+    number: int | None
+    topics: list[str]
+    decisions: list[str]
+    score: float
+
+
+class FacetValue(BaseModel):
+    value: str | int
+    count: int
+
+
+class SearchResponse(BaseModel):
+    query: str
+    mode: Mode
+    total: int
+    hits: list[Hit]
+    facets: dict[str, list[FacetValue]]

@@ -1,0 +1,174 @@
+"""The store conformance suite: every store implementation inherits ``StoreConformance``
+and overrides only the ``store`` fixture (a fresh, empty store with ``DIM``-dimensional vectors)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from indexer.records import DocumentMeta, IndexedItem, Item, item_id
+from indexer.store.base import Filters, KeywordQuery
+
+DIM = 4
+EMBEDDING_MODEL = "conformance-test-model"
+
+
+def unit(*values: float) -> np.ndarray:
+    v = np.array(values, dtype=np.float32)
+    return v / np.linalg.norm(v)
+
+
+def make_document(name: str, *, organisation="Region Test", body="Regionstyrelsen", date="2021-01-26",
+                  doc_type="protokoll", checksum="c1", items=()) -> tuple[DocumentMeta, list[IndexedItem]]:
+    """A document whose items are ``(title_terms, text_terms, topics, vectors)`` tuples."""
+    doc = DocumentMeta(source=f"/archive/{name}", checksum=checksum, format="txt", organisation=organisation,
+                       body=body, date=date, year=int(date[:4]) if date else None, doc_type=doc_type,
+                       title=name)
+    indexed = []
+    for position, (title_terms, text_terms, topics, vectors) in enumerate(items):
+        item = Item(number=position + 1, paragraph=90 + position, title=title_terms.title(),
+                    text=f"Text {text_terms}", decisions=[f"att besluta {position}"], case_numbers=["RS/1/2021"])
+        indexed.append(IndexedItem(id=item_id(doc.id, position), document_id=doc.id, position=position, item=item,
+                                   title_terms=title_terms, text_terms=text_terms, topics=list(topics),
+                                   vectors=np.atleast_2d(np.asarray(vectors, dtype=np.float32))))
+    return doc, indexed
+
+
+def kq(*words: str) -> KeywordQuery:
+    return KeywordQuery(tuple((w,) for w in words))
+
+
+@pytest.fixture
+def archive():
+    """Three documents over two organisations, bodies, years and topics."""
+    return [
+        make_document("rs-2021.txt", items=[
+            ("ambulanshelikopter ambulans helikopter", "status för ambulanshelikopter", ["prehospital"], [unit(1, 0, 0, 0)]),
+            ("budget", "budget för regionen helikopter nämns", ["ekonomi"], [unit(0, 1, 0, 0)]),
+            ("vaccinering covid-19", "vaccinering mot covid-19", ["pandemi", "folkhälsa"], [unit(0, 0, 1, 0), unit(0.9, 0.1, 0, 0)]),
+        ]),
+        make_document("hsn-2020.txt", body="Hälso- och sjukvårdsnämnden", date="2020-10-20", doc_type="möte", items=[
+            ("läkemedel", "läkemedel kostnader budget", ["läkemedel", "ekonomi"], [unit(0, 0.8, 0.2, 0)]),
+            ("tandvård", "tandvård för barn", ["tandvård"], [unit(0, 0, 0, 1)]),
+        ]),
+        make_document("ks-2024.txt", organisation="Göteborgs Stad", body="Kommunstyrelsen", date="2024-05-29", items=[
+            ("spårväg", "spårväg och kollektivtrafik budget", ["kollektivtrafik"], [unit(0, 0.5, 0, 0.5)]),
+        ]),
+    ]
+
+
+class StoreConformance:
+    """Behaviour every store must have. Subclasses provide the ``store`` fixture."""
+
+    @pytest.fixture
+    def loaded(self, store, archive):
+        for doc, items in archive:
+            store.write_document(doc, items)
+        return store
+
+    def test_empty_store(self, store):
+        assert store.document_checksums() == {}
+        assert store.keyword_search(kq("budget"), Filters(), 10) == []
+        assert store.vector_search(unit(1, 0, 0, 0), Filters(), 10) == []
+        assert store.stats().items == 0
+
+    def test_write_and_read_back(self, loaded, archive):
+        doc, items = archive[0]
+        meta, stored = loaded.get_document(doc.id)
+        assert meta.source == doc.source and meta.checksum == "c1" and meta.body == "Regionstyrelsen"
+        assert [s.id for s in stored] == [i.id for i in items]
+        first = stored[0]
+        assert first.paragraph == 90 and first.decisions == ["att besluta 0"] and first.case_numbers == ["RS/1/2021"]
+        assert first.topics == ["prehospital"] and first.date == "2021-01-26" and first.year == 2021
+        assert loaded.get_items([items[2].id, "missing", items[0].id])[0].id == items[2].id
+        assert len(loaded.get_items([items[2].id, "missing", items[0].id])) == 2
+        assert loaded.get_document("nope") is None
+
+    def test_checksums(self, loaded, archive):
+        sums = loaded.document_checksums()
+        assert sums[archive[1][0].source] == (archive[1][0].id, "c1")
+        assert len(sums) == 3
+
+    def test_keyword_search_ranks_title_and_term_matches(self, loaded, archive):
+        hits = loaded.keyword_search(kq("helikopter"), Filters(), 10)
+        ids = [h.item_id for h in hits]
+        # title match beats a mention in the text; both are found
+        assert ids[:2] == [archive[0][1][0].id, archive[0][1][1].id]
+        assert all(a.score >= b.score for a, b in zip(hits, hits[1:]))
+
+    def test_keyword_search_matches_any_term(self, loaded):
+        hits = loaded.keyword_search(kq("tandvård", "spårväg"), Filters(), 10)
+        assert len(hits) == 2
+
+    def test_keyword_terms_are_plain_text(self, loaded):
+        for hostile in ['"', "*", "budget*", "NEAR(a b)", "AND", "^budget", "a:b", "(", "\\", 'x" OR "budget']:
+            assert isinstance(loaded.keyword_search(kq(hostile), Filters(), 10), list)
+        assert loaded.keyword_search(kq("covid-19"), Filters(), 10)
+
+    def test_vector_search_max_over_passages(self, loaded, archive):
+        hits = loaded.vector_search(unit(1, 0, 0, 0), Filters(), 10)
+        ids = [h.item_id for h in hits]
+        assert ids[0] == archive[0][1][0].id
+        # the covid item's second passage is close to the query: it ranks second, once
+        assert ids[1] == archive[0][1][2].id
+        assert len(ids) == len(set(ids)) == 6
+        assert hits[0].score == pytest.approx(1.0, abs=1e-5)
+
+    def test_vector_search_limit(self, loaded):
+        assert len(loaded.vector_search(unit(0, 1, 0, 0), Filters(), 2)) == 2
+
+    def test_filters_or_within_and_across_fields(self, loaded, archive):
+        both_bodies = Filters(body=("Regionstyrelsen", "Kommunstyrelsen"))
+        assert len(loaded.keyword_search(kq("budget"), both_bodies, 10)) == 2
+        across = Filters(body=("Regionstyrelsen", "Kommunstyrelsen"), organisation=("Göteborgs Stad",))
+        assert [h.item_id for h in loaded.keyword_search(kq("budget"), across, 10)] == [archive[2][1][0].id]
+        assert len(loaded.vector_search(unit(0, 1, 0, 0), across, 10)) == 1
+        assert loaded.keyword_search(kq("budget"), Filters(body=("Okänd nämnd",)), 10) == []
+
+    def test_filter_year_topic_doc_type_dates(self, loaded, archive):
+        assert {h.item_id for h in loaded.keyword_search(kq("budget"), Filters(year=(2020,)), 10)} == {archive[1][1][0].id}
+        topic_hits = loaded.vector_search(unit(0, 1, 0, 0), Filters(topic=("ekonomi",)), 10)
+        assert {h.item_id for h in topic_hits} == {archive[0][1][1].id, archive[1][1][0].id}
+        assert len(loaded.vector_search(unit(0, 1, 0, 0), Filters(doc_type=("möte",)), 10)) == 2
+        ranged = Filters(date_from="2021-01-01", date_to="2021-12-31")
+        assert {h.item_id for h in loaded.vector_search(unit(0, 1, 0, 0), ranged, 10)} == {i.id for i in archive[0][1]}
+        assert loaded.keyword_search(kq("budget"), Filters(date_from="2025-01-01"), 10) == []
+
+    def test_filtered_ids_newest_first(self, loaded, archive):
+        ids = loaded.filtered_ids(Filters(), 100)
+        assert ids[0] == archive[2][1][0].id and len(ids) == 6
+        assert loaded.filtered_ids(Filters(year=(2020,)), 100) == [i.id for i in archive[1][1]]
+
+    def test_facet_values(self, loaded, archive):
+        values = loaded.facet_values([archive[0][1][2].id])[archive[0][1][2].id]
+        assert values["topic"] == ["pandemi", "folkhälsa"] and values["year"] == [2021]
+        assert values["organisation"] == ["Region Test"] and values["doc_type"] == ["protokoll"]
+
+    def test_rewrite_replaces_items(self, loaded, archive):
+        doc, _ = archive[0]
+        new_doc, new_items = make_document("rs-2021.txt", checksum="c2", items=[
+            ("ny rubrik", "helt ny text om spårväg", [], [unit(0, 0, 1, 1)]),
+        ])
+        loaded.write_document(new_doc, new_items)
+        _, stored = loaded.get_document(doc.id)
+        assert [s.title for s in stored] == ["Ny Rubrik"]
+        assert loaded.document_checksums()[doc.source][1] == "c2"
+        assert loaded.keyword_search(kq("ambulanshelikopter"), Filters(), 10) == []
+        # the old vectors are gone: nothing is close to the old first item's vector any more
+        assert loaded.vector_search(unit(1, 0, 0, 0), Filters(), 10)[0].score < 0.5
+        assert loaded.vector_search(unit(0, 0, 1, 1), Filters(), 1)[0].item_id == new_items[0].id
+        assert loaded.stats().items == 4
+
+    def test_delete_document(self, loaded, archive):
+        loaded.delete_document(archive[1][0].id)
+        assert loaded.get_document(archive[1][0].id) is None
+        assert loaded.keyword_search(kq("tandvård"), Filters(), 10) == []
+        assert archive[1][0].source not in loaded.document_checksums()
+        assert loaded.stats().documents == 2
+
+    def test_stats(self, loaded):
+        stats = loaded.stats()
+        assert (stats.documents, stats.items) == (3, 6)
+        assert stats.by_organisation == {"Region Test": 5, "Göteborgs Stad": 1}
+        assert stats.by_year == {2021: 3, 2020: 2, 2024: 1}
+        assert stats.newest_date_by_body["Kommunstyrelsen"] == "2024-05-29"
