@@ -6,7 +6,8 @@ CLI commands and API routes are thin wrappers over ``SearchService``.
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass
 
 import numpy as np
 
@@ -69,8 +70,7 @@ class SearchService:
 
         facets = self._facets(params.mode, keyword_query, vector, filters, ranked)
         if params.sort == "date":
-            dates = self.store.facet_values([r.item_id for r in ranked])
-            ranked = sorted(ranked, key=lambda r: (dates.get(r.item_id, {}).get("date") or [""])[0], reverse=True)
+            ranked = self._by_date(ranked)
 
         page = ranked[params.offset : params.offset + params.limit]
         items = {item.id: item for item in self.store.get_items([r.item_id for r in page])}
@@ -105,6 +105,51 @@ class SearchService:
                 ordered = sorted(counter.items(), key=lambda kv: kv[0], reverse=True)
             counts[facet] = [FacetValue(value=v, count=c) for v, c in ordered]
         return counts
+
+    # -- reading items and documents ---------------------------------------------------------
+
+    def item_with_context(self, item_id: str) -> dict | None:
+        """An item, its document's metadata and the previous/next item of the same meeting."""
+        found = self.store.get_items([item_id])
+        if not found:
+            return None
+        item = found[0]
+        document = self.store.get_document(item.document_id)
+        siblings = document[1] if document else []
+        index = next((i for i, s in enumerate(siblings) if s.id == item.id), None)
+
+        def ref(s: StoredItem | None) -> dict | None:
+            return None if s is None else {"id": s.id, "title": s.title, "paragraph": s.paragraph, "number": s.number}
+
+        return {
+            "item": asdict(item),
+            "document": document[0].to_dict() if document else None,
+            "previous": ref(siblings[index - 1]) if index else None,
+            "next": ref(siblings[index + 1]) if index is not None and index + 1 < len(siblings) else None,
+        }
+
+    def document(self, document_id: str) -> dict | None:
+        found = self.store.get_document(document_id)
+        if found is None:
+            return None
+        meta, items = found
+        return {"document": meta.to_dict(), "items": [asdict(i) for i in items]}
+
+    def export_items(self, params: SearchParams, max_items: int) -> Iterator[dict]:
+        """Every matching item (ranked as the search ranks them), in batches, for export."""
+        filters = params.filters()
+        keyword_query = self.analyzer.query(params.q)
+        vector = self.embedder.embed_query(params.q) if params.mode in ("semantic", "hybrid") else None
+        ranked = self.rank(params.mode, keyword_query, vector, filters)[:max_items]
+        if params.sort == "date":
+            ranked = self._by_date(ranked)
+        for start in range(0, len(ranked), 200):
+            for item in self.store.get_items([r.item_id for r in ranked[start : start + 200]]):
+                yield asdict(item)
+
+    def _by_date(self, ranked: list[Scored]) -> list[Scored]:
+        dates = self.store.facet_values([r.item_id for r in ranked])
+        return sorted(ranked, key=lambda r: (dates.get(r.item_id, {}).get("date") or [""])[0], reverse=True)
 
     # -- presentation -----------------------------------------------------------------------
 

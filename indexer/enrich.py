@@ -1,0 +1,28 @@
+"""Enrichment: analyzed keyword terms per item (topics are assigned after embedding)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from indexer.records import Item
+
+
+@dataclass
+class AnalyzedItem:
+    item: Item
+    title_terms: str
+    text_terms: str
+
+
+def analyze_items(items: list[Item], analyzer) -> list[AnalyzedItem]:
+    """Run the project's Swedish analyzer over each item's title and text.
+
+    The section heading and case numbers are searchable with the body text: users search for
+    "TILL FULLMÄKTIGE" items or a diarienummer as often as for words in the text.
+    """
+    out = []
+    for item in items:
+        extra = " ".join(filter(None, [item.section or "", " ".join(item.case_numbers)]))
+        text_terms = analyzer.index_terms(item.text + ("\n" + extra if extra else ""))
+        out.append(AnalyzedItem(item, analyzer.index_terms(item.title), text_terms))
+    return out

@@ -1,0 +1,131 @@
+"""The index run: discover → (skip unchanged) → parse/segment → analyze → embed → topics → store.
+
+Each document is written in its own store transaction, so a run that is killed leaves every
+document either as it was or fully replaced, and the next run picks up what is left: unchanged
+checksums are skipped without parsing or embedding.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from indexer.embed import embed_items
+from indexer.enrich import analyze_items
+from indexer.ingest import IngestError, discover, parse_file
+from indexer.records import IndexedItem, ParsedDocument, item_id
+from indexer.store.base import Store
+
+log = logging.getLogger("motesok.index")
+
+
+@dataclass
+class IndexSummary:
+    new: int = 0
+    changed: int = 0
+    unchanged: int = 0
+    failed: int = 0
+    duplicates: int = 0
+    removed: int = 0
+    items: int = 0
+    passages: int = 0
+    seconds: float = 0.0
+    messages: list[str] = field(default_factory=list)  # one line per failed or skipped file
+
+    @property
+    def ok(self) -> bool:
+        return self.failed == 0
+
+
+@dataclass
+class Indexer:
+    store: Store
+    analyzer: object
+    embedder: object
+    topics: object | None = None  # models.topics.TopicClassifier
+    passage_tokens: int = 256
+
+    def build_items(self, parsed: ParsedDocument) -> list[IndexedItem]:
+        """Analyze, embed and classify the items of one parsed document."""
+        doc_id = parsed.document.id
+        analyzed = analyze_items(parsed.items, self.analyzer)
+        vectors = embed_items(parsed.items, self.embedder, self.passage_tokens)
+        indexed = []
+        for position, (a, vecs) in enumerate(zip(analyzed, vectors)):
+            topics = self.topics.assign(a.item, vecs) if self.topics is not None else []
+            indexed.append(IndexedItem(
+                id=item_id(doc_id, position), document_id=doc_id, position=position, item=a.item,
+                title_terms=a.title_terms, text_terms=a.text_terms, topics=topics, vectors=vecs,
+            ))
+        return indexed
+
+    def run(
+        self, paths: list[Path], *, prune: bool = False, force: bool = False,
+        progress: Callable[[Path], None] | None = None,
+    ) -> IndexSummary:
+        started = time.perf_counter()
+        summary = IndexSummary()
+        known = self.store.document_checksums()
+        by_checksum = {checksum: source for source, (_, checksum) in known.items()}
+        files = discover(paths)
+        for path in files:
+            if progress:
+                progress(path)
+            self._index_file(path, known, by_checksum, summary, force)
+        if prune:
+            for source, (doc_id, _) in known.items():
+                if not Path(source).exists():
+                    self.store.delete_document(doc_id)
+                    summary.removed += 1
+                    log.info("removed", extra={"source": source, "outcome": "removed"})
+        summary.seconds = time.perf_counter() - started
+        return summary
+
+    def _index_file(self, path: Path, known, by_checksum, summary: IndexSummary, force: bool) -> None:
+        t0 = time.perf_counter()
+        source = str(path.resolve()) if path.exists() else str(path)
+        try:
+            checksum = hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else ""
+        except OSError as exc:
+            checksum = ""
+            log.debug("unreadable %s: %s", path, exc)
+        previous = known.get(source)
+        if previous and previous[1] == checksum and not force:
+            summary.unchanged += 1
+            return
+        twin = by_checksum.get(checksum)
+        if checksum and twin and twin != source and Path(twin).exists():
+            summary.duplicates += 1
+            summary.messages.append(f"{path}: same content as {twin}; not indexed twice")
+            return
+        try:
+            parsed = parse_file(path)
+            parsed.document.source = source
+            indexed = self.build_items(parsed)
+        except IngestError as exc:
+            self._fail(summary, str(exc), t0)
+            return
+        except Exception as exc:  # one bad file must not stop the run
+            self._fail(summary, f"{path}: unexpected error: {type(exc).__name__}: {exc}", t0)
+            return
+        self.store.write_document(parsed.document, indexed)
+        by_checksum[parsed.document.checksum] = source
+        if previous:
+            summary.changed += 1
+        else:
+            summary.new += 1
+        summary.items += len(indexed)
+        summary.passages += sum(len(i.vectors) for i in indexed)
+        log.info("indexed", extra={"source": source, "outcome": "changed" if previous else "new",
+                                   "items": len(indexed), "duration_ms": round((time.perf_counter() - t0) * 1000)})
+
+    @staticmethod
+    def _fail(summary: IndexSummary, message: str, t0: float) -> None:
+        summary.failed += 1
+        summary.messages.append(message)
+        log.warning("failed", extra={"outcome": "failed", "reason": message,
+                                     "duration_ms": round((time.perf_counter() - t0) * 1000)})

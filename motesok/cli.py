@@ -1,0 +1,240 @@
+"""The ``motesok`` command line. Each command is a thin wrapper over a library function."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from motesok import logs
+from motesok.config import get_settings
+
+app = typer.Typer(
+    help="Mötessök: index and search Swedish public meeting records.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+Mode = typer.Option("hybrid", "--mode", "-m", help="hybrid, keyword or semantic.")
+
+
+def _fail(message: str, code: int = 2) -> None:
+    typer.echo(f"motesok: {message}", err=True)
+    raise typer.Exit(code)
+
+
+def _store_errors():
+    from indexer.store.sqlite import StoreError
+
+    return StoreError
+
+
+@app.command()
+def parse(
+    path: Annotated[Path, typer.Argument(help="A document file (.txt, .md, .html, .pdf, .docx).")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print the parsed document as JSON.")] = False,
+) -> None:
+    """Parse and segment one document and print its metadata and agenda items."""
+    from indexer.ingest import IngestError, parse_file
+
+    try:
+        parsed = parse_file(path)
+    except IngestError as exc:
+        _fail(str(exc), 1)
+    if as_json:
+        typer.echo(json.dumps(parsed.to_dict(), ensure_ascii=False, indent=2))
+        return
+    d = parsed.document
+    typer.echo(f"{d.source}\n  {d.organisation or '?'} · {d.body or '?'} · {d.date or d.year or '?'} · {d.doc_type}")
+    if d.inferred:
+        typer.echo(f"  härlett (inferred): {', '.join(d.inferred)}")
+    for item in parsed.items:
+        label = f"§ {item.paragraph}" if item.paragraph is not None else (str(item.number) if item.number else "-")
+        typer.echo(f"{label:>6}  {item.title}{'  [härledd rubrik]' if item.title_derived else ''}")
+        for decision in item.decisions:
+            typer.echo(f"        Beslut: {decision}")
+
+
+@app.command()
+def index(
+    paths: Annotated[list[Path], typer.Argument(help="Files or folders to index (folders recursively).")],
+    prune: Annotated[bool, typer.Option("--prune", help="Remove indexed documents whose source file is gone.")] = False,
+    force: Annotated[bool, typer.Option("--force", help="Re-index even documents whose checksum is unchanged.")] = False,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log one line per document.")] = False,
+) -> None:
+    """Index documents incrementally into the configured store.
+
+    Exit status: 0 when every file was indexed or unchanged, 1 when any file failed
+    (the others are still indexed), 2 on a usage or store error.
+    """
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from indexer.ingest import discover
+    from motesok.runtime import build_indexer
+
+    settings = get_settings()
+    logs.configure("INFO" if verbose else "WARNING")
+    missing = [p for p in paths if not p.exists()]
+    if missing:
+        _fail(f"no such file or folder: {', '.join(map(str, missing))}")
+    try:
+        indexer = build_indexer(settings)
+    except _store_errors() as exc:
+        _fail(str(exc))
+    total = len(discover(paths))
+    with Progress(TextColumn("Indexerar"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                  TextColumn("{task.description}"), transient=True, disable=not sys.stderr.isatty(),
+                  console=None) as bar:
+        task = bar.add_task("", total=total)
+
+        def step(path: Path) -> None:
+            bar.update(task, advance=1, description=path.name)
+
+        summary = indexer.run(paths, prune=prune, force=force, progress=step)
+    for message in summary.messages:
+        typer.echo(f"motesok: {message}", err=True)
+    typer.echo(
+        f"Dokument: {summary.new} nya, {summary.changed} ändrade, {summary.unchanged} oförändrade, "
+        f"{summary.failed} misslyckade"
+        + (f", {summary.duplicates} dubbletter" if summary.duplicates else "")
+        + (f", {summary.removed} borttagna" if summary.removed else "")
+        + f". Punkter: {summary.items} ({summary.passages} passager). Tid: {summary.seconds:.1f} s."
+    )
+    indexer.store.close()
+    raise typer.Exit(0 if summary.ok else 1)
+
+
+def _search_params(query: str, mode: str, body, year, organisation, topic, doc_type, limit, offset, sort):
+    from pydantic import ValidationError
+
+    from search_api.schemas import SearchParams
+
+    try:
+        return SearchParams(q=query, mode=mode, body=body or [], year=year or [], organisation=organisation or [],
+                            topic=topic or [], doc_type=doc_type or [], limit=limit, offset=offset, sort=sort)
+    except ValidationError as exc:
+        _fail("; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()))
+
+
+@app.command()
+def search(
+    query: Annotated[str, typer.Argument(help="What to search for, e.g. 'ambulanshelikopter'.")],
+    mode: Annotated[str, Mode] = "hybrid",
+    body: Annotated[Optional[list[str]], typer.Option("--body", help="Filter on body (repeatable).")] = None,
+    year: Annotated[Optional[list[int]], typer.Option("--year", help="Filter on year (repeatable).")] = None,
+    organisation: Annotated[Optional[list[str]], typer.Option("--organisation", help="Filter on organisation.")] = None,
+    topic: Annotated[Optional[list[str]], typer.Option("--topic", help="Filter on topic.")] = None,
+    doc_type: Annotated[Optional[list[str]], typer.Option("--doc-type", help="Filter on document type.")] = None,
+    limit: Annotated[int, typer.Option(help="Hits to show (1–100).")] = 10,
+    offset: Annotated[int, typer.Option(help="Hits to skip.")] = 0,
+    sort: Annotated[str, typer.Option(help="relevance or date.")] = "relevance",
+    as_json: Annotated[bool, typer.Option("--json", help="Print the API's search response as JSON.")] = False,
+) -> None:
+    """Search the index: the agenda items that best match the query."""
+    import re
+
+    from motesok.runtime import build_search_service
+
+    params = _search_params(query, mode, body, year, organisation, topic, doc_type, limit, offset, sort)
+    try:
+        service = build_search_service(get_settings())
+    except _store_errors() as exc:
+        _fail(str(exc))
+    response = service.search(params)
+    if as_json:
+        typer.echo(response.model_dump_json(indent=2))
+        return
+    typer.echo(f"{response.total} träffar för \"{query}\" ({response.mode})")
+    for rank, hit in enumerate(response.hits, start=params.offset + 1):
+        where = " · ".join(str(x) for x in (hit.body, hit.date or hit.year, f"§ {hit.paragraph}" if hit.paragraph else None) if x)
+        typer.echo(f"\n{rank}. {hit.title}\n   {where}")
+        snippet = re.sub(r"</?mark>", "*", hit.snippet)
+        typer.echo(f"   {snippet}")
+        for decision in hit.decisions[:2]:
+            typer.echo(f"   Beslut: {decision}")
+
+
+@app.command()
+def stats() -> None:
+    """Print counts per organisation, body and year."""
+    from motesok.runtime import open_store
+
+    try:
+        store = open_store(get_settings())
+    except _store_errors() as exc:
+        _fail(str(exc))
+    s = store.stats()
+    typer.echo(f"Dokument: {s.documents}  Punkter: {s.items}")
+    for title, counts in (("Organisation", s.by_organisation), ("Organ", s.by_body), ("År", s.by_year)):
+        typer.echo(f"\n{title}:")
+        for value, count in counts.items():
+            newest = s.newest_date_by_body.get(value) if title == "Organ" else None
+            typer.echo(f"  {count:>6}  {value}" + (f"  (senaste möte {newest})" if newest else ""))
+
+
+@app.command("eval")
+def evaluate_cmd(
+    queries: Annotated[Path, typer.Argument(help="Query file (JSON Lines, format of shared/eval/dev_queries.jsonl).")],
+    mode: Annotated[list[str], typer.Option("--mode", "-m", help="Mode(s) to score (repeatable).")] = ["hybrid"],
+    as_json: Annotated[bool, typer.Option("--json", help="Print the full report as JSON.")] = False,
+) -> None:
+    """Score a query file: success@1, success@5 and MRR@10, overall and per kind."""
+    from motesok.runtime import build_search_service
+    from search_api.evaluation import evaluate, load_queries
+
+    try:
+        qs = load_queries(queries)
+    except (OSError, ValueError) as exc:
+        _fail(str(exc))
+    service = build_search_service(get_settings())
+    reports = [evaluate(service, qs, m) for m in mode]
+    if as_json:
+        typer.echo(json.dumps([r.to_dict() for r in reports], ensure_ascii=False, indent=2))
+        return
+    for report in reports:
+        o = report.overall()
+        typer.echo(f"{report.mode:<9} success@1 {o['success@1']:.3f}  success@5 {o['success@5']:.3f}  MRR@10 {o['mrr@10']:.3f}")
+        for kind, m in report.by_kind().items():
+            typer.echo(f"  {kind:<11} n={m['n']:<3} s@1 {m['success@1']:.2f}  s@5 {m['success@5']:.2f}  MRR {m['mrr@10']:.2f}")
+        misses = [r for r in report.results if r.rank != 1]
+        for r in misses:
+            typer.echo(f"    {r.id} {r.query!r}: rank {r.rank or '>10'}")
+
+
+@app.command()
+def serve(
+    host: Annotated[Optional[str], typer.Option(help="Address to bind (default from MOTESOK_HOST, 127.0.0.1).")] = None,
+    port: Annotated[Optional[int], typer.Option(help="Port (default from MOTESOK_PORT, 8000).")] = None,
+) -> None:
+    """Serve the search API and web page."""
+    import uvicorn
+
+    from search_api.app import create_app
+
+    settings = get_settings()
+    logs.configure(settings.log_level)
+    try:
+        application = create_app(settings)
+    except _store_errors() as exc:
+        _fail(str(exc))
+    uvicorn.run(application, host=host or settings.host, port=port or settings.port, log_level="warning",
+                access_log=False)
+
+
+@app.command("export-analysis")
+def export_analysis(
+    out_dir: Annotated[Path, typer.Argument(help="Folder to write the OpenSearch analysis files to.")],
+) -> None:
+    """Write the analyzer's word parts, stop words and synonyms as files OpenSearch's filters read."""
+    from models.opensearch_resources import export_opensearch_resources
+
+    for name, path in export_opensearch_resources(out_dir).items():
+        typer.echo(f"{name}: {path}")
+
+
+if __name__ == "__main__":
+    app()

@@ -1,0 +1,178 @@
+"""The HTTP API and web page. Routes are thin: they validate input and call the search service.
+
+The model and the store are loaded once, in ``create_app``; requests only read.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import logging
+import time
+import uuid
+from collections.abc import Iterator
+from typing import Annotated, Any
+
+from fastapi import Depends, FastAPI, HTTPException, Query, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.responses import JSONResponse, StreamingResponse
+
+from motesok import __version__
+from motesok.config import Settings, get_settings
+from search_api.schemas import SearchParams, SearchResponse
+from search_api.service import SearchService
+
+log = logging.getLogger("motesok.api")
+
+EXPORT_MAX_ITEMS = 10_000
+EXPORT_COLUMNS = ("id", "title", "organisation", "body", "date", "doc_type", "paragraph", "number",
+                  "topics", "decisions", "case_numbers", "text", "source", "document_id")
+
+
+def _errors(exc: RequestValidationError) -> list[dict[str, Any]]:
+    out = []
+    for e in exc.errors():
+        loc = [str(p) for p in e.get("loc", ()) if p not in ("query", "path", "body")]
+        out.append({"field": ".".join(loc) or None, "message": e.get("msg", "invalid")})
+    return out
+
+
+def create_app(settings: Settings | None = None, service: SearchService | None = None) -> FastAPI:
+    """Build the app. ``service`` may be given (tests); otherwise it is built from the settings."""
+    settings = settings or get_settings()
+    if service is None:
+        from motesok.runtime import build_search_service
+
+        service = build_search_service(settings)
+
+    app = FastAPI(
+        title="Mötessök API",
+        version=__version__,
+        description="Sök i protokoll, kallelser och handlingar från regioner och kommuner.",
+    )
+    app.state.service = service
+    app.state.settings = settings
+
+    if settings.cors_origins:
+        app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["GET"])
+
+    @app.middleware("http")
+    async def log_requests(request: Request, call_next):
+        started = time.perf_counter()
+        request_id = uuid.uuid4().hex[:12]
+        outcome, status = "ok", 500
+        try:
+            response = await call_next(request)
+            status = response.status_code
+            outcome = "ok" if status < 400 else "client_error" if status < 500 else "error"
+            return response
+        except Exception:
+            outcome = "error"
+            log.exception("unhandled error", extra={"request_id": request_id, "path": request.url.path})
+            return JSONResponse({"error": "internt fel", "request_id": request_id}, status_code=500)
+        finally:
+            extra = {"request_id": request_id, "method": request.method, "path": request.url.path,
+                     "status": status, "outcome": outcome,
+                     "duration_ms": round((time.perf_counter() - started) * 1000, 1)}
+            if settings.log_queries:
+                extra["query"] = str(request.url.query)
+            log.info("request", extra=extra)
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(request: Request, exc: RequestValidationError):
+        details = _errors(exc)
+        message = "; ".join(f"{d['field']}: {d['message']}" if d["field"] else d["message"] for d in details)
+        return JSONResponse({"error": f"ogiltig förfrågan: {message}", "details": details}, status_code=422)
+
+    @app.exception_handler(HTTPException)
+    async def http_error(request: Request, exc: HTTPException):
+        return JSONResponse({"error": exc.detail}, status_code=exc.status_code)
+
+    def get_service(request: Request) -> SearchService:
+        return request.app.state.service
+
+    ServiceDep = Annotated[SearchService, Depends(get_service)]
+    ParamsDep = Annotated[SearchParams, Query()]
+
+    @app.get("/api/search", response_model=SearchResponse, tags=["sök"])
+    def search(params: ParamsDep, service: ServiceDep) -> SearchResponse:
+        """Search agenda items; returns hits, total and disjunctive facet counts."""
+        return service.search(params)
+
+    @app.get("/api/items/{item_id}", tags=["sök"])
+    def get_item(item_id: str, service: ServiceDep) -> dict[str, Any]:
+        """One agenda item with its document's metadata and its neighbours in the same meeting."""
+        found = service.item_with_context(item_id)
+        if found is None:
+            raise HTTPException(404, f"ingen punkt med id {item_id!r}")
+        return found
+
+    @app.get("/api/documents/{document_id}", tags=["sök"])
+    def get_document(document_id: str, service: ServiceDep) -> dict[str, Any]:
+        """A document with all its items in order."""
+        found = service.document(document_id)
+        if found is None:
+            raise HTTPException(404, f"inget dokument med id {document_id!r}")
+        return found
+
+    @app.get("/api/export", tags=["export"])
+    def export(
+        params: Annotated[SearchParams, Query()],
+        service: ServiceDep,
+        format: Annotated[str, Query(pattern="^(csv|jsonl)$", description="csv or jsonl")] = "csv",
+    ) -> StreamingResponse:
+        """All matching items (up to 10 000), streamed as CSV (UTF-8 with BOM, for Excel) or JSON Lines."""
+        items = service.export_items(params, EXPORT_MAX_ITEMS)
+        if format == "jsonl":
+            body = (json.dumps(row, ensure_ascii=False) + "\n" for row in items)
+            return StreamingResponse(body, media_type="application/x-ndjson",
+                                     headers={"Content-Disposition": 'attachment; filename="motesok.jsonl"'})
+        return StreamingResponse(_csv_rows(items), media_type="text/csv; charset=utf-8",
+                                 headers={"Content-Disposition": 'attachment; filename="motesok.csv"'})
+
+    @app.get("/api/health", tags=["drift"])
+    def health(service: ServiceDep) -> JSONResponse:
+        """Whether the store answers and the model is loaded."""
+        try:
+            stats = service.store.stats()
+            store_ok, counts = True, {"documents": stats.documents, "items": stats.items}
+        except Exception as exc:  # the point of a health check is to report, not to fail
+            store_ok, counts = False, {"error": type(exc).__name__}
+        model_ok = getattr(service.embedder, "dim", 0) > 0
+        ok = store_ok and model_ok
+        return JSONResponse({"status": "ok" if ok else "degraded", "store": store_ok, "model_loaded": model_ok,
+                             "model": getattr(service.embedder, "name", None), **counts},
+                            status_code=200 if ok else 503)
+
+    @app.get("/api/stats", tags=["drift"])
+    def stats(service: ServiceDep) -> dict[str, Any]:
+        """Counts per organisation, body and year, and the newest meeting date per body."""
+        s = service.store.stats()
+        return {"documents": s.documents, "items": s.items, "organisation": s.by_organisation,
+                "body": s.by_body, "year": {str(k): v for k, v in s.by_year.items()},
+                "newest_date_by_body": s.newest_date_by_body}
+
+    try:
+        from search_api.web import register_pages
+    except ImportError:  # the web page is optional for API-only deployments
+        pass
+    else:
+        register_pages(app)
+
+    return app
+
+
+def _csv_rows(items: Iterator[dict[str, Any]]) -> Iterator[str]:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    yield "\ufeff"  # BOM: Excel opens å, ä, ö correctly only with it
+    writer.writerow(EXPORT_COLUMNS)
+    for row in items:
+        writer.writerow(["; ".join(v) if isinstance(v := row.get(c), list) else ("" if v is None else v)
+                         for c in EXPORT_COLUMNS])
+        yield buffer.getvalue()
+        buffer.seek(0)
+        buffer.truncate()
+    yield buffer.getvalue()
