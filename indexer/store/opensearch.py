@@ -1,0 +1,969 @@
+"""The OpenSearch store: the same protocol as the SQLite store, on an OpenSearch cluster.
+
+Layout (see docs/opensearch.md for the reasoning):
+
+- One index behind an alias (``settings.opensearch_index``, default ``motesok``). The concrete index
+  is versioned, ``{alias}-v{timestamp}``; a full reindex builds a new one and swaps the alias in one
+  ``_aliases`` call, so searches see the old index or the new one, never a half-built one.
+- Three kinds of OpenSearch documents in that index, told apart by the ``kind`` keyword:
+  ``document`` (source, checksum, format, metadata: what ``document_checksums`` and ``get_document``
+  read), ``item`` (one per agenda item: text, analysed terms, facet fields; the keyword leg, facets,
+  browsing and read-back) and ``passage`` (one per passage vector, with the item's id and a copy of
+  its facet fields; the kNN leg). Keeping them in one index means one alias swap moves all of it.
+- kNN over passage documents, then "best passage per item" in Python (first hit of each item in
+  score order), asking for more passages when too few distinct items came back. Nested vectors
+  would also work on recent OpenSearch, but their filter and ``k`` semantics changed between 2.x
+  releases; flat passage documents with an ordinary ``filter`` behave the same on every 2.x/3.x.
+- Keyword matching runs over the *pre-analysed* terms the project's own analyzer produced
+  (``title_terms``/``text_terms``), split on whitespace and lowercased, so this store and the SQLite
+  store match the same terms. The raw title/text are also indexed with the Swedish analysis chain
+  (decompounder, stop words, synonyms, stemmer overrides; files from ``motesok export-analysis``)
+  for highlighting and for people querying the cluster directly.
+
+Everything that builds a request body is a pure function at module level (tested as data in
+tests/test_opensearch_requests.py); ``OpenSearchStore`` only sends them and reads the answers.
+"""
+
+from __future__ import annotations
+
+import copy
+import logging
+import uuid
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any, Callable, Iterable, Iterator
+from urllib.parse import urlsplit, urlunsplit
+
+import numpy as np
+
+from indexer.records import DocumentMeta, IndexedItem
+from indexer.store.base import FACET_FIELDS, Filters, KeywordQuery, Scored, StoredItem, StoreStats
+from indexer.store.sqlite import TEXT_WEIGHT, TITLE_WEIGHT, StoreError
+
+log = logging.getLogger("motesok.store.opensearch")
+
+SCHEMA_VERSION = "1"
+
+KIND_DOCUMENT = "document"
+KIND_ITEM = "item"
+KIND_PASSAGE = "passage"
+
+#: Analyzer over the pre-analysed terms: whitespace split + lowercase (like SQLite's unicode61).
+TERMS_ANALYZER = "motesok_terms"
+#: Analyzer used for raw text when no Swedish analysis settings are given.
+FALLBACK_TEXT_ANALYZER = "motesok_text"
+#: Where the Swedish analysis files lie, relative to the OpenSearch config directory
+#: (docker-compose.yml mounts deploy/opensearch/analysis at /usr/share/opensearch/config/analysis).
+ANALYSIS_DIR_IN_CLUSTER = "analysis"
+
+#: Index field of each facet in ``Filters``/``FACET_FIELDS``.
+FACET_INDEX_FIELD = {"organisation": "organisation", "body": "body", "year": "year", "topic": "topics",
+                     "doc_type": "doc_type"}
+
+PAGE_SIZE = 1000  # hits per search request when paging with search_after
+MAX_WINDOW = 10_000  # OpenSearch's default index.max_result_window, also the k-NN ceiling for k
+MAX_QUERY_TERMS = 400  # two clauses per term stays under the default max_clause_count of 1024
+FACET_SIZE = 10_000  # buckets per terms aggregation
+MGET_CHUNK = 1000
+BULK_CHUNK = 500
+
+
+# -- ids -----------------------------------------------------------------------------------------
+
+def document_doc_id(document_id: str) -> str:
+    return f"document:{document_id}"
+
+
+def item_doc_id(item_id: str) -> str:
+    return f"item:{item_id}"
+
+
+def passage_doc_id(item_id: str, index: int) -> str:
+    return f"passage:{item_id}:{index}"
+
+
+def versioned_index_name(alias: str, now: datetime | None = None) -> str:
+    """``{alias}-v{UTC timestamp to the microsecond}``: sortable, unique per build."""
+    now = now or datetime.now(timezone.utc)
+    return f"{alias}-v{now:%Y%m%d%H%M%S%f}"
+
+
+def redact_url(url: str) -> str:
+    """The URL without a password, for error messages and logs."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return url
+    if parts.password is None:
+        return url
+    host = parts.hostname or ""
+    if parts.port:
+        host = f"{host}:{parts.port}"
+    user = f"{parts.username}:***@" if parts.username else ""
+    return urlunsplit((parts.scheme, user + host, parts.path, parts.query, parts.fragment))
+
+
+# -- settings and mappings -----------------------------------------------------------------------
+
+def fallback_analysis() -> dict[str, Any]:
+    """Plain analysis for the raw text when the Swedish resources are not available."""
+    return {"analyzer": {FALLBACK_TEXT_ANALYZER: {"type": "custom", "tokenizer": "standard", "filter": ["lowercase"]}}}
+
+
+def _terms_analysis() -> dict[str, Any]:
+    return {"analyzer": {TERMS_ANALYZER: {"type": "custom", "tokenizer": "whitespace", "filter": ["lowercase"]}}}
+
+
+def _unwrap_analysis(analysis: dict[str, Any]) -> dict[str, Any]:
+    """Accept ``{"analysis": {...}}``, ``{"index": {"analysis": {...}}}`` or the analysis dict itself."""
+    if "index" in analysis and isinstance(analysis["index"], dict) and "analysis" in analysis["index"]:
+        analysis = analysis["index"]
+    if "analysis" in analysis and isinstance(analysis["analysis"], dict):
+        analysis = analysis["analysis"]
+    return analysis
+
+
+def merge_analysis(analysis: dict[str, Any] | None) -> dict[str, Any]:
+    """The given (Swedish) analysis settings, or the fallback, plus the terms analyzer."""
+    merged = copy.deepcopy(_unwrap_analysis(analysis)) if analysis else fallback_analysis()
+    for section, entries in _terms_analysis().items():
+        merged.setdefault(section, {}).update(entries)
+    return merged
+
+
+def text_analyzers(analysis: dict[str, Any]) -> tuple[str, str]:
+    """(index analyzer, search analyzer) for the raw Swedish text, picked from the analysis settings.
+
+    Synonyms belong at search time (``synonym_graph`` cannot run at index time), so an analyzer whose
+    name says "search" is used as ``search_analyzer``; otherwise the one analyzer does both.
+    """
+    names = [n for n in analysis.get("analyzer", {}) if n != TERMS_ANALYZER]
+    if not names:
+        return "standard", "standard"
+    search = [n for n in names if "search" in n or "query" in n]
+    index = [n for n in names if n not in search]
+    preferred = [n for n in index if "index" in n] or [n for n in index if "swedish" in n or "sv" in n] or index
+    index_name = preferred[0] if preferred else names[0]
+    search_name = search[0] if search else index_name
+    return index_name, search_name
+
+
+def index_body(dim: int, embedding_model: str | None, analysis: dict[str, Any] | None = None, *,
+               aliases: Iterable[str] = (), shards: int = 1, refresh_interval: str | None = None,
+               hnsw_m: int = 16, ef_construction: int = 128, ef_search: int = 100) -> dict[str, Any]:
+    """Settings and mappings of a new versioned index (the body of ``PUT /{index}``).
+
+    One shard: at ~100k items BM25 statistics then equal a single collection's (as in SQLite) and
+    kNN's per-shard ``k`` is simply ``k``. ``auto_expand_replicas`` gives 0 replicas on a single
+    development node and 1 as soon as a second node joins.
+    """
+    merged = merge_analysis(analysis)
+    text_index, text_search = text_analyzers({"analyzer": {
+        k: v for k, v in merged.get("analyzer", {}).items() if k != TERMS_ANALYZER}})
+
+    def swedish(**extra: Any) -> dict[str, Any]:
+        field = {"type": "text", "analyzer": text_index, **extra}
+        if text_search != text_index:
+            field["search_analyzer"] = text_search
+        return field
+
+    keyword = {"type": "keyword"}
+    terms = {"type": "text", "analyzer": TERMS_ANALYZER, "norms": True}
+    index_settings: dict[str, Any] = {
+        "number_of_shards": shards,
+        "auto_expand_replicas": "0-1",
+        "knn": True,
+        "knn.algo_param.ef_search": ef_search,
+        "max_result_window": MAX_WINDOW,
+    }
+    if refresh_interval is not None:
+        index_settings["refresh_interval"] = refresh_interval
+    body: dict[str, Any] = {
+        "settings": {"index": index_settings, "analysis": merged},
+        "mappings": {
+            "dynamic": "strict",
+            "_meta": {"motesok_schema": SCHEMA_VERSION, "embedding_model": embedding_model, "dim": dim},
+            # The vector lives in the k-NN index only; keeping it out of _source halves the disk.
+            "_source": {"excludes": ["vector"]},
+            "properties": {
+                "kind": keyword,
+                "generation": keyword,
+                "document_id": keyword,
+                "item_id": keyword,
+                # document metadata (kind=document; source is copied onto items too)
+                "source": keyword,
+                "checksum": keyword,
+                "format": keyword,
+                "inferred": keyword,
+                # facet fields, copied onto items and passages so filters need no join
+                "organisation": keyword,
+                "body": keyword,
+                "doc_type": keyword,
+                "topics": keyword,
+                "year": {"type": "integer"},
+                # ISO string compared as a string, like SQLite; the sub-field is a real date for Dashboards
+                "date": {"type": "keyword", "fields": {"as_date": {
+                    "type": "date", "format": "yyyy-MM-dd||yyyy-MM||yyyy", "ignore_malformed": True}}},
+                # item fields
+                "position": {"type": "integer"},
+                "number": {"type": "integer"},
+                "paragraph": {"type": "integer"},
+                "title": swedish(),
+                "title_derived": {"type": "boolean"},
+                "section": swedish(),
+                "text": swedish(),
+                "decisions": swedish(),
+                "case_numbers": keyword,
+                "title_terms": terms,
+                "text_terms": terms,
+                # passage fields
+                "passage": {"type": "integer"},
+                "vector": {
+                    "type": "knn_vector",
+                    "dimension": dim,
+                    "method": {
+                        "name": "hnsw",
+                        "engine": "faiss",
+                        "space_type": "innerproduct",  # vectors are L2-normalised: inner product = cosine
+                        "parameters": {"m": hnsw_m, "ef_construction": ef_construction},
+                    },
+                },
+            },
+        },
+    }
+    alias_list = list(aliases)
+    if alias_list:
+        body["aliases"] = {name: {} for name in alias_list}
+    return body
+
+
+# -- documents for the bulk API --------------------------------------------------------------------
+
+def _facets(document: DocumentMeta) -> dict[str, Any]:
+    return {"organisation": document.organisation, "body": document.body, "doc_type": document.doc_type,
+            "date": document.date, "year": document.year}
+
+
+def document_source(document: DocumentMeta, generation: str) -> dict[str, Any]:
+    return {"kind": KIND_DOCUMENT, "generation": generation, "document_id": document.id,
+            "source": document.source, "checksum": document.checksum, "format": document.format,
+            "title": document.title, "inferred": list(document.inferred), **_facets(document)}
+
+
+def item_source(document: DocumentMeta, indexed: IndexedItem, generation: str) -> dict[str, Any]:
+    item = indexed.item
+    return {
+        "kind": KIND_ITEM, "generation": generation, "document_id": indexed.document_id, "item_id": indexed.id,
+        "source": document.source, "position": indexed.position, "number": item.number,
+        "paragraph": item.paragraph, "title": item.title, "title_derived": bool(item.title_derived),
+        "section": item.section, "text": item.text, "decisions": list(item.decisions),
+        "case_numbers": list(item.case_numbers), "topics": list(indexed.topics),
+        "title_terms": indexed.title_terms, "text_terms": indexed.text_terms, **_facets(document),
+    }
+
+
+def _passage_vectors(indexed: IndexedItem) -> np.ndarray:
+    if indexed.vectors is None:
+        raise StoreError(f"item {indexed.id} has no vectors")
+    vectors = np.asarray(indexed.vectors, dtype=np.float32)
+    return vectors[None, :] if vectors.ndim == 1 else vectors
+
+
+def item_actions(index: str, document: DocumentMeta, items: list[IndexedItem], generation: str) -> list[dict[str, Any]]:
+    """Bulk ``index`` actions for a document's items and passages (not the document itself: that
+    one goes last, so its checksum changes only once every item is in)."""
+    actions: list[dict[str, Any]] = []
+    for indexed in items:
+        actions.append({"_op_type": "index", "_index": index, "_id": item_doc_id(indexed.id),
+                        "_source": item_source(document, indexed, generation)})
+        facets = {**_facets(document), "topics": list(indexed.topics)}
+        for number, vector in enumerate(_passage_vectors(indexed)):
+            actions.append({"_op_type": "index", "_index": index, "_id": passage_doc_id(indexed.id, number),
+                            "_source": {"kind": KIND_PASSAGE, "generation": generation,
+                                        "document_id": indexed.document_id, "item_id": indexed.id,
+                                        "passage": number, "vector": [float(x) for x in vector], **facets}})
+    return actions
+
+
+def document_action(index: str, document: DocumentMeta, generation: str) -> dict[str, Any]:
+    return {"_op_type": "index", "_index": index, "_id": document_doc_id(document.id),
+            "_source": document_source(document, generation)}
+
+
+def stale_query(document_ids: list[str], generation: str) -> dict[str, Any]:
+    """Everything of these documents not written by this generation (the ``_delete_by_query`` body)."""
+    return {"query": {"bool": {"filter": [{"terms": {"document_id": list(document_ids)}}],
+                               "must_not": [{"term": {"generation": generation}}]}}}
+
+
+def document_query(document_id: str) -> dict[str, Any]:
+    """Everything of one document (the ``_delete_by_query`` body of ``delete_document``)."""
+    return {"query": {"bool": {"filter": [{"term": {"document_id": document_id}}]}}}
+
+
+@dataclass(frozen=True)
+class BulkFailure:
+    """One bulk action that OpenSearch refused."""
+
+    id: str | None
+    document_id: str | None
+    status: int | None
+    error: str
+
+    def __str__(self) -> str:
+        return f"{self.id} (document {self.document_id}): {self.status} {self.error}"
+
+
+def _error_text(error: Any) -> str:
+    if isinstance(error, dict):
+        text = f"{error.get('type', 'error')}: {error.get('reason', '')}".strip()
+        cause = error.get("caused_by")
+        if isinstance(cause, dict) and cause.get("reason"):
+            text += f" (caused by {cause.get('type', 'error')}: {cause['reason']})"
+        return text
+    return str(error)
+
+
+def collect_failures(results: Iterable[tuple[bool, dict[str, Any]]], owners: dict[str, str] | None = None) -> list[BulkFailure]:
+    """The failed actions among ``(ok, info)`` results of ``helpers.streaming_bulk``, in order.
+
+    ``owners`` maps an action's ``_id`` to its document id, so a failure names its document.
+    """
+    owners = owners or {}
+    failures = []
+    for ok, info in results:
+        if ok:
+            continue
+        detail = next(iter(info.values()), {}) if info else {}
+        doc_id = detail.get("_id")
+        failures.append(BulkFailure(id=doc_id, document_id=owners.get(doc_id) if doc_id else None,
+                                    status=detail.get("status"), error=_error_text(detail.get("error"))))
+    return failures
+
+
+def alias_swap_actions(alias: str, new_index: str, old_indices: Iterable[str]) -> dict[str, Any]:
+    """The body of one ``POST /_aliases`` call: remove the alias from the old indices and add it to the
+    new one. OpenSearch applies all actions of one call atomically."""
+    actions: list[dict[str, Any]] = [{"remove": {"index": old, "alias": alias}}
+                                     for old in sorted(old_indices) if old != new_index]
+    actions.append({"add": {"index": new_index, "alias": alias}})
+    return {"actions": actions}
+
+
+# -- queries -------------------------------------------------------------------------------------
+
+def filter_clauses(filters: Filters) -> list[dict[str, Any]]:
+    """Filter-context clauses: ``terms`` is OR within a field, the list is AND across fields;
+    the date range is inclusive and compares ISO strings, like SQLite."""
+    clauses: list[dict[str, Any]] = []
+    for facet in FACET_FIELDS:
+        values = getattr(filters, facet)
+        if values:
+            clauses.append({"terms": {FACET_INDEX_FIELD[facet]: list(values)}})
+    if filters.date_from or filters.date_to:
+        bounds: dict[str, str] = {}
+        if filters.date_from:
+            bounds["gte"] = filters.date_from
+        if filters.date_to:
+            bounds["lte"] = filters.date_to
+        clauses.append({"range": {"date": bounds}})
+    return clauses
+
+
+def _kind(kind: str) -> dict[str, Any]:
+    return {"term": {"kind": kind}}
+
+
+def keyword_clauses(query: KeywordQuery) -> list[dict[str, Any]]:
+    """One ``match_phrase`` per term and field: every term is a plain value run through the terms
+    analyzer (never ``query_string``), so query syntax in user input means nothing. A term of
+    several tokens must match as a phrase, like a quoted FTS5 string in the SQLite store."""
+    terms = query.terms()
+    if len(terms) > MAX_QUERY_TERMS:
+        log.warning("query truncated", extra={"terms": len(terms), "kept": MAX_QUERY_TERMS})
+        terms = terms[:MAX_QUERY_TERMS]
+    clauses = []
+    for term in terms:
+        clauses.append({"match_phrase": {"title_terms": {"query": term, "boost": TITLE_WEIGHT}}})
+        clauses.append({"match_phrase": {"text_terms": {"query": term, "boost": TEXT_WEIGHT}}})
+    return clauses
+
+
+def keyword_query_body(query: KeywordQuery, filters: Filters, size: int) -> dict[str, Any] | None:
+    """Items matching any term, title matches weighted 4:1 over text, filters as filter clauses.
+    ``None`` when the query has no terms."""
+    should = keyword_clauses(query)
+    if not should:
+        return None
+    return {
+        "size": size,
+        "_source": ["item_id"],
+        "track_total_hits": False,
+        "query": {"bool": {"should": should, "minimum_should_match": 1,
+                           "filter": [_kind(KIND_ITEM), *filter_clauses(filters)]}},
+        "sort": [{"_score": "desc"}, {"item_id": "asc"}],
+    }
+
+
+def knn_query_body(vector: np.ndarray | list[float], filters: Filters, k: int) -> dict[str, Any]:
+    """The ``k`` nearest passages (faiss HNSW, inner product), filtered during the search."""
+    knn: dict[str, Any] = {"vector": [float(x) for x in np.asarray(vector, dtype=np.float32).reshape(-1)], "k": k}
+    clauses = filter_clauses(filters)
+    if clauses:
+        knn["filter"] = {"bool": {"filter": [_kind(KIND_PASSAGE), *clauses]}}
+    return {"size": k, "_source": ["item_id"], "query": {"knn": {"vector": knn}}}
+
+
+def knn_score_to_similarity(score: float) -> float:
+    """OpenSearch's faiss ``innerproduct`` score back to the inner product (= cosine here):
+    the score is ``1 + ip`` for ``ip >= 0`` and ``1 / (1 - ip)`` below."""
+    return score - 1.0 if score >= 1.0 else 1.0 - 1.0 / score
+
+
+def best_passage_per_item(hits: list[dict[str, Any]], limit: int) -> list[Scored]:
+    """Hits in score order → each item's first (best) passage, up to ``limit`` items."""
+    best: dict[str, float] = {}
+    for hit in hits:
+        item_id = hit["_source"]["item_id"]
+        if item_id not in best:
+            best[item_id] = knn_score_to_similarity(float(hit["_score"]))
+            if len(best) >= limit:
+                break
+    return [Scored(item_id, score) for item_id, score in best.items()]
+
+
+def initial_k(limit: int) -> int:
+    """Passages to ask for: items have ~2 passages, so 4× the items wanted (at least 20 more)."""
+    return min(MAX_WINDOW, max(limit * 4, limit + 20))
+
+
+def filtered_ids_body(filters: Filters, size: int) -> dict[str, Any]:
+    """Items passing the filters, newest first, then in document order (like SQLite)."""
+    return {
+        "size": size,
+        "_source": ["item_id"],
+        "track_total_hits": False,
+        "query": {"bool": {"filter": [_kind(KIND_ITEM), *filter_clauses(filters)]}},
+        "sort": [{"date": {"order": "desc", "missing": "_last"}}, {"document_id": "asc"}, {"position": "asc"}],
+    }
+
+
+def facet_aggregations(filters: Filters, size: int = FACET_SIZE) -> dict[str, Any]:
+    """Disjunctive facet counts: each facet's buckets are counted under every filter except its own
+    (so choosing one body still shows the counts of the other bodies); dates apply to all."""
+    aggs: dict[str, Any] = {}
+    for facet in FACET_FIELDS:
+        clauses = filter_clauses(filters.without(facet))
+        aggs[facet] = {
+            "filter": {"bool": {"filter": clauses}} if clauses else {"match_all": {}},
+            "aggs": {"values": {"terms": {"field": FACET_INDEX_FIELD[facet], "size": size}}},
+        }
+    return aggs
+
+
+def faceted_search_body(query: KeywordQuery | None, filters: Filters, size: int = 0,
+                        facet_size: int = FACET_SIZE) -> dict[str, Any]:
+    """A search whose hits pass all filters (``post_filter``) and whose aggregations are disjunctive
+    facet counts over the matches of ``query`` (all items when ``None``)."""
+    must = [{"bool": {"should": keyword_clauses(query), "minimum_should_match": 1}}] if query and query.terms() else []
+    clauses = filter_clauses(filters)
+    body: dict[str, Any] = {
+        "size": size,
+        "_source": ["item_id"],
+        "track_total_hits": True,
+        "query": {"bool": {"must": must, "filter": [_kind(KIND_ITEM)]}},
+        "aggs": facet_aggregations(filters, facet_size),
+    }
+    if clauses:
+        body["post_filter"] = {"bool": {"filter": clauses}}
+    return body
+
+
+def facet_counts_from_response(response: dict[str, Any]) -> dict[str, dict[Any, int]]:
+    """``{facet: {value: count}}`` from the aggregations of ``faceted_search_body``."""
+    aggregations = response.get("aggregations", {})
+    out: dict[str, dict[Any, int]] = {}
+    for facet in FACET_FIELDS:
+        buckets = aggregations.get(facet, {}).get("values", {}).get("buckets", [])
+        out[facet] = {(int(b["key"]) if facet == "year" else b["key"]): b["doc_count"] for b in buckets}
+    return out
+
+
+def stats_body(size: int = FACET_SIZE) -> dict[str, Any]:
+    """Counts per organisation/body/year over items, newest meeting date per body over documents."""
+    terms = lambda field: {"terms": {"field": field, "size": size}}  # noqa: E731
+    return {
+        "size": 0,
+        "track_total_hits": False,
+        "aggs": {
+            "items": {"filter": _kind(KIND_ITEM), "aggs": {
+                "organisation": terms("organisation"), "body": terms("body"), "year": terms("year")}},
+            "documents": {"filter": _kind(KIND_DOCUMENT), "aggs": {"body": {
+                "terms": {"field": "body", "size": size},
+                "aggs": {"newest": {"terms": {"field": "date", "size": 1, "order": {"_key": "desc"}}}}}}},
+        },
+    }
+
+
+def stats_from_response(response: dict[str, Any]) -> StoreStats:
+    aggs = response.get("aggregations", {})
+    items, documents = aggs.get("items", {}), aggs.get("documents", {})
+
+    def counts(name: str, cast=str) -> dict:
+        return {cast(b["key"]): b["doc_count"] for b in items.get(name, {}).get("buckets", [])}
+
+    newest = {}
+    for bucket in documents.get("body", {}).get("buckets", []):
+        dates = bucket.get("newest", {}).get("buckets", [])
+        if dates:
+            newest[bucket["key"]] = dates[0]["key"]
+    return StoreStats(documents=documents.get("doc_count", 0), items=items.get("doc_count", 0),
+                      by_organisation=counts("organisation"), by_body=counts("body"),
+                      by_year=counts("year", int), newest_date_by_body=newest)
+
+
+# -- reading back ------------------------------------------------------------------------------------
+
+def stored_item_from_source(src: dict[str, Any]) -> StoredItem:
+    return StoredItem(
+        id=src["item_id"], document_id=src["document_id"], position=src["position"], number=src.get("number"),
+        paragraph=src.get("paragraph"), title=src.get("title") or "", title_derived=bool(src.get("title_derived")),
+        section=src.get("section"), text=src.get("text") or "", decisions=list(src.get("decisions") or []),
+        case_numbers=list(src.get("case_numbers") or []), topics=list(src.get("topics") or []),
+        organisation=src.get("organisation"), body=src.get("body"), date=src.get("date"), year=src.get("year"),
+        doc_type=src.get("doc_type"), source=src.get("source") or "",
+    )
+
+
+def document_meta_from_source(src: dict[str, Any]) -> DocumentMeta:
+    return DocumentMeta(
+        source=src["source"], checksum=src["checksum"], format=src.get("format") or "",
+        organisation=src.get("organisation"), body=src.get("body"), date=src.get("date"), year=src.get("year"),
+        doc_type=src.get("doc_type"), title=src.get("title"), inferred=list(src.get("inferred") or []),
+    )
+
+
+def facet_values_from_source(src: dict[str, Any]) -> dict[str, list[Any]]:
+    def one(value: Any) -> list[Any]:
+        return [value] if value not in (None, "") else []
+
+    return {"organisation": one(src.get("organisation")), "body": one(src.get("body")),
+            "year": [src["year"]] if src.get("year") is not None else [], "topic": list(src.get("topics") or []),
+            "doc_type": one(src.get("doc_type")), "date": one(src.get("date"))}
+
+
+_FACET_SOURCE = ["item_id", "organisation", "body", "year", "topics", "doc_type", "date"]
+
+
+def _chunks(values: list, size: int) -> Iterator[list]:
+    for start in range(0, len(values), size):
+        yield values[start:start + size]
+
+
+# -- the store ---------------------------------------------------------------------------------
+
+def load_swedish_analysis(resource_dir: str = ANALYSIS_DIR_IN_CLUSTER) -> dict[str, Any] | None:
+    """The project's Swedish analysis settings (files written by ``motesok export-analysis``), or
+    ``None`` (plain analysis) when the resources module is not available."""
+    try:
+        from models.opensearch_resources import opensearch_analysis_settings
+    except ImportError:
+        log.warning("Swedish analysis resources unavailable; raw text gets standard+lowercase analysis")
+        return None
+    return opensearch_analysis_settings(resource_dir)
+
+
+class OpenSearchStore:
+    """The store on an OpenSearch cluster (see the module docstring and docs/opensearch.md)."""
+
+    def __init__(self, client: Any, *, alias: str = "motesok", url: str | None = None,
+                 embedding_model: str | None = None, dim: int | None = None,
+                 analysis: dict[str, Any] | None = None,
+                 analysis_loader: Callable[[], dict[str, Any] | None] | None = None):
+        from opensearchpy import exceptions as os_exceptions
+
+        self._exc = os_exceptions
+        self.client = client
+        self.alias = alias
+        self.url = redact_url(url or _client_url(client))
+        #: Analysis settings of indices this store creates (``None``: the plain fallback). A loader,
+        #: when given, is called the first time an index is created.
+        self.analysis = analysis
+        self._analysis_loader = analysis_loader if analysis is None else None
+        self.embedding_model = embedding_model
+        self.dim = dim
+        #: Every bulk action that failed, across calls (each is also logged).
+        self.failures: list[BulkFailure] = []
+        self._rebuild_index: str | None = None
+        self._rebuild_written: set[str] = set()
+        if alias != alias.lower() or not alias or alias.startswith(("_", "-", "+")):
+            raise StoreError(f"the OpenSearch index alias {alias!r} is not a valid index name (lowercase, no leading _ - +)")
+        with self._errors("connect"):
+            self.client.info()
+        self._index = self._open_or_create()
+
+    @classmethod
+    def from_settings(cls, settings: Any, *, embedding_model: str | None = None, dim: int | None = None,
+                      analysis: dict[str, Any] | None = None) -> "OpenSearchStore":
+        """Connect as configured (``MOTESOK_OPENSEARCH_*``); fails with ``StoreError`` naming the URL."""
+        from opensearchpy import OpenSearch
+
+        url = settings.opensearch_url
+        if not url:
+            raise StoreError("MOTESOK_BACKEND=opensearch needs MOTESOK_OPENSEARCH_URL (e.g. https://localhost:9200)")
+        auth = None
+        if settings.opensearch_user:
+            auth = (settings.opensearch_user, settings.opensearch_password or "")
+        verify = bool(settings.opensearch_verify_certs)
+        client = OpenSearch(hosts=[url], http_auth=auth, verify_certs=verify, ssl_show_warn=verify,
+                            ssl_assert_hostname=verify, timeout=30, max_retries=2, retry_on_timeout=True)
+        return cls(client, alias=settings.opensearch_index, url=url, embedding_model=embedding_model, dim=dim,
+                   analysis=analysis, analysis_loader=None if analysis is not None else load_swedish_analysis)
+
+    # -- errors ----------------------------------------------------------------------------------
+
+    @contextmanager
+    def _errors(self, action: str) -> Iterator[None]:
+        exc = self._exc
+        try:
+            yield
+        except StoreError:
+            raise
+        except exc.ConnectionError as error:  # also ConnectionTimeout and SSLError
+            raise StoreError(
+                f"cannot reach OpenSearch at {self.url} ({action}): {_reason(error)}. Is the cluster running "
+                f"(docker compose up -d opensearch) and is MOTESOK_OPENSEARCH_URL right?") from error
+        except (exc.AuthenticationException, exc.AuthorizationException) as error:
+            raise StoreError(
+                f"OpenSearch at {self.url} refused the credentials ({action}, HTTP {error.status_code}); "
+                f"check MOTESOK_OPENSEARCH_USER and MOTESOK_OPENSEARCH_PASSWORD") from error
+        except exc.TransportError as error:
+            raise StoreError(f"OpenSearch at {self.url} failed to {action}: HTTP {error.status_code} "
+                             f"{_reason(error)}") from error
+
+    # -- index lifecycle -------------------------------------------------------------------------
+
+    def _index_body(self, **kwargs: Any) -> dict[str, Any]:
+        if self._analysis_loader is not None:
+            loader, self._analysis_loader = self._analysis_loader, None
+            self.analysis = loader()
+        assert self.dim is not None
+        return index_body(self.dim, self.embedding_model, self.analysis, **kwargs)
+
+    def _alias_targets(self) -> list[str]:
+        try:
+            return sorted(self.client.indices.get_alias(name=self.alias))
+        except self._exc.NotFoundError:
+            return []
+
+    def _open_or_create(self) -> str | None:
+        with self._errors(f"look up the index alias {self.alias}"):
+            targets = self._alias_targets()
+            if not targets and self.client.indices.exists(index=self.alias):
+                raise StoreError(
+                    f"OpenSearch at {self.url} has an index named {self.alias!r}, not an alias; Mötessök keeps "
+                    f"its data in versioned indices behind that alias. Delete or rename that index, or set "
+                    f"MOTESOK_OPENSEARCH_INDEX to another name.")
+            if len(targets) > 1:
+                raise StoreError(f"the alias {self.alias!r} on {self.url} points to several indices "
+                                 f"({', '.join(targets)}); point it at one (POST /_aliases)")
+            if targets:
+                index = targets[0]
+                mapping = self.client.indices.get_mapping(index=index)
+        if not targets:
+            if self.dim is None:
+                return None  # nothing indexed yet and nothing to create it with: reads are empty
+            name = versioned_index_name(self.alias)
+            with self._errors(f"create the index {name} (alias {self.alias})"):
+                # created with its alias in one request: the alias never points at nothing
+                self.client.indices.create(index=name, body=self._index_body(aliases=[self.alias]))
+            log.info("created index", extra={"index": name, "alias": self.alias})
+            return name
+        meta = mapping.get(index, {}).get("mappings", {}).get("_meta", {}) or {}
+        stored_model, stored_dim = meta.get("embedding_model"), meta.get("dim")
+        if self.embedding_model is not None and stored_model is not None and (
+                stored_model != self.embedding_model or (self.dim is not None and stored_dim != self.dim)):
+            raise StoreError(
+                f"the OpenSearch index {index} (alias {self.alias} on {self.url}) was built with the embedding "
+                f"model {stored_model!r} (dim {stored_dim}); the configured model is {self.embedding_model!r} "
+                f"(dim {self.dim}). Set MOTESOK_OPENSEARCH_INDEX to another name, or delete {index} and index again.")
+        if self.dim is None and stored_dim is not None:
+            self.dim = int(stored_dim)
+        if self.embedding_model is None:
+            self.embedding_model = stored_model
+        return index
+
+    @property
+    def index_name(self) -> str | None:
+        """The concrete index the alias points to (``None`` before anything was indexed)."""
+        return self._index
+
+    @property
+    def _write_index(self) -> str:
+        if self._rebuild_index:
+            return self._rebuild_index
+        if self._index is None:
+            raise StoreError(f"no Mötessök index behind the alias {self.alias!r} on {self.url} yet; "
+                             f"open the store with the embedding model (motesok index) to create it")
+        return self._index
+
+    def begin_full_reindex(self) -> str:
+        """Start building a new versioned index; writes go there, searches keep using the alias."""
+        if self._rebuild_index:
+            raise StoreError(f"a full reindex into {self._rebuild_index} is already in progress")
+        if self.dim is None:
+            raise StoreError("a full reindex needs the embedding model's dimension; open the store with it")
+        name = versioned_index_name(self.alias)
+        with self._errors(f"create the index {name}"):
+            # no periodic refresh while loading: one refresh at the end
+            self.client.indices.create(index=name, body=self._index_body(refresh_interval="-1"))
+        self._rebuild_index, self._rebuild_written = name, set()
+        log.info("full reindex started", extra={"index": name, "alias": self.alias})
+        return name
+
+    def finish_full_reindex(self, *, keep_old: bool = False) -> str:
+        """Make the new index searchable, swap the alias to it in one ``_aliases`` call, and delete the
+        indices the alias pointed to before (unless ``keep_old``). Returns the new index's name."""
+        name = self._rebuild_index
+        if not name:
+            raise StoreError("finish_full_reindex without begin_full_reindex")
+        with self._errors(f"swap the alias {self.alias} to {name}"):
+            self.client.indices.put_settings(index=name, body={"index": {"refresh_interval": None}})
+            self.client.indices.refresh(index=name)
+            old = self._alias_targets()
+            self.client.indices.update_aliases(body=alias_swap_actions(self.alias, name, old))
+        self._index, self._rebuild_index, self._rebuild_written = name, None, set()
+        log.info("alias swapped", extra={"index": name, "alias": self.alias, "previous": old})
+        if not keep_old:
+            for previous in old:
+                if previous != name:
+                    with self._errors(f"delete the old index {previous}"):
+                        self.client.indices.delete(index=previous, ignore_unavailable=True)
+        return name
+
+    def abort_full_reindex(self) -> None:
+        """Drop the half-built index; the alias never pointed at it."""
+        name, self._rebuild_index, self._rebuild_written = self._rebuild_index, None, set()
+        if name:
+            with self._errors(f"delete the unfinished index {name}"):
+                self.client.indices.delete(index=name, ignore_unavailable=True)
+
+    @contextmanager
+    def full_reindex(self) -> Iterator["OpenSearchStore"]:
+        """``with store.full_reindex(): ...write every document...`` — swaps on success, drops on error."""
+        self.begin_full_reindex()
+        try:
+            yield self
+        except BaseException:
+            self.abort_full_reindex()
+            raise
+        self.finish_full_reindex()
+
+    # -- writing -----------------------------------------------------------------------------------
+
+    def document_checksums(self) -> dict[str, tuple[str, str]]:
+        # Read from where writes go: during a full reindex that is the new (empty) index, so every
+        # document counts as new.
+        index = self._rebuild_index or (self.alias if self._index else None)
+        if index is None:
+            return {}
+        body = {"_source": ["source", "document_id", "checksum"], "track_total_hits": False,
+                "query": {"bool": {"filter": [_kind(KIND_DOCUMENT)]}}, "sort": [{"document_id": "asc"}]}
+        with self._errors("read document checksums"):
+            return {h["_source"]["source"]: (h["_source"]["document_id"], h["_source"]["checksum"])
+                    for h in self._hits(body, None, index=index)}
+
+    def write_document(self, document: DocumentMeta, items: list[IndexedItem]) -> None:
+        """Replace a document and its items. Raises ``StoreError`` naming every refused action when any
+        failed; the document's previous checksum then stays, so the next run indexes it again."""
+        failures = self.write_documents([(document, items)])
+        if failures:
+            shown = "; ".join(str(f) for f in failures[:5])
+            more = f" (and {len(failures) - 5} more)" if len(failures) > 5 else ""
+            raise StoreError(f"OpenSearch at {self.url} refused {len(failures)} action(s) for {document.source}: "
+                             f"{shown}{more}")
+
+    def write_documents(self, documents: Iterable[tuple[DocumentMeta, list[IndexedItem]]]) -> list[BulkFailure]:
+        """Bulk-write several documents; refused actions are logged, collected (returned and appended to
+        ``self.failures``) and the rest goes on. A document with a refused item keeps its previous
+        document record (so its old checksum, and the next run retries it)."""
+        pairs = list(documents)
+        if not pairs:
+            return []
+        index = self._write_index
+        generation = uuid.uuid4().hex
+        actions: list[dict[str, Any]] = []
+        owners: dict[str, str] = {}
+        for document, items in pairs:
+            for action in item_actions(index, document, items, generation):
+                owners[action["_id"]] = document.id
+                actions.append(action)
+        failures = self._bulk(actions, owners)
+        failed = {f.document_id for f in failures}
+        complete = [document for document, _ in pairs if document.id not in failed]
+        doc_actions = [document_action(index, document, generation) for document in complete]
+        failures += self._bulk(doc_actions, {a["_id"]: d.id for a, d in zip(doc_actions, complete)})
+        failed = {f.document_id for f in failures}
+        done = [document.id for document in complete if document.id not in failed]
+        # Items and passages the new version no longer has (fewer items or passages than before).
+        # A fresh rebuild index holds nothing stale for a document written there for the first time.
+        stale = [d for d in done if not (self._rebuild_index and d not in self._rebuild_written)]
+        with self._errors(f"write to {index}"):
+            if stale:
+                self.client.delete_by_query(index=index, body=stale_query(stale, generation),
+                                            conflicts="proceed", refresh=False)
+            if not self._rebuild_index:
+                self.client.indices.refresh(index=index)
+        if self._rebuild_index:
+            self._rebuild_written.update(document.id for document, _ in pairs)
+        self.failures.extend(failures)
+        return failures
+
+    def _bulk(self, actions: list[dict[str, Any]], owners: dict[str, str]) -> list[BulkFailure]:
+        if not actions:
+            return []
+        from opensearchpy import helpers
+
+        with self._errors("bulk index"):
+            results = helpers.streaming_bulk(self.client, actions, chunk_size=BULK_CHUNK, max_retries=3,
+                                             raise_on_error=False, raise_on_exception=True)
+            failures = collect_failures(results, owners)
+        for failure in failures:
+            log.warning("bulk action failed", extra={"id": failure.id, "document_id": failure.document_id,
+                                                     "status": failure.status, "error": failure.error})
+        return failures
+
+    def delete_document(self, document_id: str) -> None:
+        if self._index is None and not self._rebuild_index:
+            return
+        index = self._write_index
+        with self._errors(f"delete document {document_id}"):
+            self.client.delete_by_query(index=index, body=document_query(document_id), conflicts="proceed",
+                                        refresh=not self._rebuild_index)
+        self._rebuild_written.discard(document_id)
+
+    # -- retrieval ---------------------------------------------------------------------------------
+
+    def _hits(self, body: dict[str, Any], limit: int | None, *, index: str | None = None) -> Iterator[dict[str, Any]]:
+        """Hits of a sorted search, paging with ``search_after`` (``limit=None``: all of them)."""
+        fetched, after = 0, None
+        while limit is None or fetched < limit:
+            size = PAGE_SIZE if limit is None else min(PAGE_SIZE, limit - fetched)
+            request = {**body, "size": size}
+            if after is not None:
+                request["search_after"] = after
+            response = self.client.search(index=index or self.alias, body=request)
+            hits = response["hits"]["hits"]
+            yield from hits
+            fetched += len(hits)
+            if len(hits) < size:
+                return
+            after = hits[-1]["sort"]
+
+    def keyword_search(self, query: KeywordQuery, filters: Filters, limit: int) -> list[Scored]:
+        # One request (at most MAX_WINDOW hits): paging on a float score is fragile, and the search
+        # service asks for keyword_candidates (default 1000) anyway.
+        body = keyword_query_body(query, filters, min(limit, MAX_WINDOW))
+        if body is None or self._index is None or limit <= 0:
+            return []
+        with self._errors("run a keyword search"):
+            hits = self.client.search(index=self.alias, body=body)["hits"]["hits"]
+        return [Scored(h["_source"]["item_id"], float(h["sort"][0] if h.get("_score") is None else h["_score"]))
+                for h in hits]
+
+    def vector_search(self, vector: np.ndarray, filters: Filters, limit: int) -> list[Scored]:
+        if self._index is None or limit <= 0:
+            return []
+        query = np.asarray(vector, dtype=np.float32).reshape(-1)
+        if self.dim is not None and query.shape[0] != self.dim:
+            raise StoreError(f"query vector has {query.shape[0]} dimensions, the store holds {self.dim}")
+        k = initial_k(limit)
+        with self._errors("run a vector search"):
+            while True:
+                hits = self.client.search(index=self.alias, body=knn_query_body(query, filters, k))["hits"]["hits"]
+                found = best_passage_per_item(hits, limit)
+                # Too few distinct items and the passages were cut off at k: ask for more.
+                if len(found) >= limit or len(hits) < k or k >= MAX_WINDOW:
+                    return found
+                k = min(MAX_WINDOW, k * 4)
+
+    def filtered_ids(self, filters: Filters, limit: int) -> list[str]:
+        if self._index is None or limit <= 0:
+            return []
+        with self._errors("list items"):
+            return [h["_source"]["item_id"] for h in self._hits(filtered_ids_body(filters, 0), limit)]
+
+    def _mget(self, doc_ids: list[str], source: list[str] | None = None) -> dict[str, dict[str, Any]]:
+        found: dict[str, dict[str, Any]] = {}
+        if self._index is None:
+            return found
+        for chunk in _chunks(doc_ids, MGET_CHUNK):
+            kwargs = {"_source_includes": source} if source else {}
+            response = self.client.mget(index=self.alias, body={"ids": chunk}, **kwargs)
+            for doc in response.get("docs", []):
+                if doc.get("found"):
+                    found[doc["_id"]] = doc["_source"]
+        return found
+
+    def facet_values(self, item_ids: list[str]) -> dict[str, dict[str, list[Any]]]:
+        with self._errors("read facet values"):
+            found = self._mget([item_doc_id(i) for i in item_ids], _FACET_SOURCE)
+        return {src["item_id"]: facet_values_from_source(src) for src in found.values()}
+
+    def facet_counts(self, filters: Filters, query: KeywordQuery | None = None) -> dict[str, dict[Any, int]]:
+        """Disjunctive facet counts computed by the cluster (an alternative to counting above the store)."""
+        if self._index is None:
+            return {facet: {} for facet in FACET_FIELDS}
+        with self._errors("count facets"):
+            return facet_counts_from_response(self.client.search(index=self.alias,
+                                                                 body=faceted_search_body(query, filters)))
+
+    def get_items(self, item_ids: list[str]) -> list[StoredItem]:
+        with self._errors("read items"):
+            found = self._mget([item_doc_id(i) for i in item_ids])
+        return [stored_item_from_source(found[item_doc_id(i)]) for i in item_ids if item_doc_id(i) in found]
+
+    def get_document(self, document_id: str) -> tuple[DocumentMeta, list[StoredItem]] | None:
+        with self._errors(f"read document {document_id}"):
+            found = self._mget([document_doc_id(document_id)])
+            if not found:
+                return None
+            body = {"track_total_hits": False, "sort": [{"position": "asc"}],
+                    "query": {"bool": {"filter": [_kind(KIND_ITEM), {"term": {"document_id": document_id}}]}}}
+            items = [stored_item_from_source(h["_source"]) for h in self._hits(body, None)]
+        return document_meta_from_source(next(iter(found.values()))), items
+
+    def stats(self) -> StoreStats:
+        if self._index is None:
+            return StoreStats(documents=0, items=0)
+        with self._errors("read statistics"):
+            return stats_from_response(self.client.search(index=self.alias, body=stats_body()))
+
+    def close(self) -> None:
+        try:
+            self.client.close()
+        except Exception:  # closing must never fail a shutdown
+            pass
+
+
+def _client_url(client: Any) -> str:
+    try:
+        host = client.transport.hosts[0]
+        scheme = "https" if host.get("use_ssl") or host.get("scheme") == "https" else host.get("scheme", "http")
+        return f"{scheme}://{host.get('host', 'localhost')}:{host.get('port', 9200)}"
+    except (AttributeError, IndexError, KeyError, TypeError):
+        return "(unknown URL)"
+
+
+def _reason(error: Exception) -> str:
+    info = getattr(error, "info", None)
+    if isinstance(info, dict) and "error" in info:
+        return _error_text(info["error"])
+    error_attr = getattr(error, "error", None)
+    if isinstance(error_attr, str) and error_attr and error_attr != "N/A":
+        inner = getattr(error, "info", None)
+        if isinstance(inner, Exception) and str(inner) not in error_attr:
+            return f"{error_attr}: {inner}"
+        return error_attr
+    return str(error)

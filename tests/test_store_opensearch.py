@@ -1,0 +1,392 @@
+"""The OpenSearch store against servers: the shared conformance suite plus alias swap, bulk failures,
+model guard and connection errors.
+
+Two targets:
+- a live cluster, when ``MOTESOK_OPENSEARCH_URL`` is set (``MOTESOK_OPENSEARCH_USER``/``_PASSWORD``/
+  ``_VERIFY_CERTS`` as for the application); each test uses its own alias and deletes its indices;
+- osmem-server (an in-memory OpenSearch-compatible server, one clone per test): everything but kNN.
+  Vector searches skip the test that makes them ("osmem-server has no kNN") — they are never faked;
+  ``test_osmem_rejects_knn`` checks that the request really is refused, so the skip is honest.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import uuid
+
+import pytest
+
+from indexer.store.base import Filters
+from indexer.store.sqlite import StoreError
+from tests.store_conformance import (  # noqa: F401
+    DIM,
+    EMBEDDING_MODEL,
+    StoreConformance,
+    archive,
+    kq,
+    make_document,
+    unit,
+)
+
+opensearchpy = pytest.importorskip("opensearchpy")
+from indexer.store import opensearch as os_store  # noqa: E402
+from indexer.store.opensearch import OpenSearchStore  # noqa: E402
+
+LIVE_URL = os.environ.get("MOTESOK_OPENSEARCH_URL")
+NO_LIVE = "MOTESOK_OPENSEARCH_URL is not set: no live OpenSearch cluster to test against"
+NO_KNN = "osmem-server has no kNN"
+
+
+def _no_knn(*args, **kwargs):
+    pytest.skip(NO_KNN)
+
+
+def _osmem_store(url: str, alias: str = "motesok-test", **kwargs) -> OpenSearchStore:
+    kwargs.setdefault("embedding_model", EMBEDDING_MODEL)
+    kwargs.setdefault("dim", DIM)
+    return OpenSearchStore(opensearchpy.OpenSearch(hosts=[url]), alias=alias, url=url, **kwargs)
+
+
+def _live_settings(alias: str):
+    from motesok.config import Settings
+
+    return Settings().model_copy(update={"backend": "opensearch", "opensearch_index": alias})
+
+
+def _live_cleanup(store: OpenSearchStore) -> None:
+    store.client.indices.delete(index=f"{store.alias}-v*", ignore_unavailable=True)
+
+
+# -- the conformance suite -----------------------------------------------------------------------
+
+class TestOpenSearchStoreLive(StoreConformance):
+    @pytest.fixture
+    def store(self):
+        if not LIVE_URL:
+            pytest.skip(NO_LIVE)
+        alias = f"motesok-test-{uuid.uuid4().hex[:12]}"
+        store = OpenSearchStore.from_settings(_live_settings(alias), embedding_model=EMBEDDING_MODEL, dim=DIM)
+        yield store
+        _live_cleanup(store)
+        store.close()
+
+
+class TestOpenSearchStoreOnOsmem(StoreConformance):
+    @pytest.fixture
+    def store(self, osmem_clone, monkeypatch):
+        store = _osmem_store(osmem_clone.url)
+        monkeypatch.setattr(store, "vector_search", _no_knn)
+        yield store
+        store.close()
+
+
+# -- beyond the suite: both targets --------------------------------------------------------------
+
+@pytest.fixture(params=["osmem", "live"])
+def open_store(request):
+    """A factory of stores on one server (same cluster, chosen alias): osmem clone or live cluster."""
+    opened: list[OpenSearchStore] = []
+    if request.param == "live":
+        if not LIVE_URL:
+            pytest.skip(NO_LIVE)
+        alias = f"motesok-test-{uuid.uuid4().hex[:12]}"
+
+        def factory(**kwargs):
+            kwargs.setdefault("embedding_model", EMBEDDING_MODEL)
+            kwargs.setdefault("dim", DIM)
+            store = OpenSearchStore.from_settings(_live_settings(kwargs.pop("alias", alias)), **kwargs)
+            opened.append(store)
+            return store
+    else:
+        clone = request.getfixturevalue("osmem_clone")
+
+        def factory(**kwargs):
+            store = _osmem_store(clone.url, **kwargs)
+            opened.append(store)
+            return store
+    yield factory
+    if request.param == "live":
+        for alias_name in {store.alias for store in opened}:
+            _live_cleanup(next(s for s in opened if s.alias == alias_name))
+    for store in opened:
+        store.close()
+
+
+def _load(store, archive):
+    for doc, items in archive:
+        store.write_document(doc, items)
+
+
+def _count(store, index, **term):
+    body = {"query": {"term": term}} if term else None
+    return store.client.count(index=index, body=body)["count"]
+
+
+def test_empty_store_without_vectors(open_store):
+    store = open_store()
+    assert store.document_checksums() == {}
+    assert store.keyword_search(kq("budget"), Filters(), 10) == []
+    assert store.filtered_ids(Filters(), 10) == []
+    assert store.get_document("nope") is None and store.get_items(["nope"]) == []
+    stats = store.stats()
+    assert (stats.documents, stats.items) == (0, 0)
+
+
+def test_index_is_versioned_behind_the_alias(open_store):
+    store = open_store()
+    assert store.index_name.startswith(f"{store.alias}-v")
+    assert list(store.client.indices.get_alias(name=store.alias)) == [store.index_name]
+    mapping = store.client.indices.get_mapping(index=store.alias)[store.index_name]["mappings"]
+    assert mapping["_meta"]["embedding_model"] == EMBEDDING_MODEL and mapping["_meta"]["dim"] == DIM
+    assert mapping["properties"]["vector"]["type"] == "knn_vector"
+
+
+def test_filters_with_keywords_and_browsing(open_store, archive):
+    """The filter parts of the conformance filter tests, without the vector leg."""
+    store = open_store()
+    _load(store, archive)
+    both = Filters(body=("Regionstyrelsen", "Kommunstyrelsen"))
+    assert len(store.keyword_search(kq("budget"), both, 10)) == 2
+    across = Filters(body=("Regionstyrelsen", "Kommunstyrelsen"), organisation=("Göteborgs Stad",))
+    assert [h.item_id for h in store.keyword_search(kq("budget"), across, 10)] == [archive[2][1][0].id]
+    assert store.filtered_ids(across, 10) == [archive[2][1][0].id]
+    assert store.filtered_ids(Filters(topic=("ekonomi",)), 10) == [archive[0][1][1].id, archive[1][1][0].id]
+    assert len(store.filtered_ids(Filters(doc_type=("möte",)), 10)) == 2
+    ranged = Filters(date_from="2021-01-01", date_to="2021-12-31")
+    assert store.filtered_ids(ranged, 10) == [i.id for i in archive[0][1]]
+    assert {h.item_id for h in store.keyword_search(kq("budget"), Filters(year=(2020,)), 10)} == {archive[1][1][0].id}
+    assert store.keyword_search(kq("budget"), Filters(date_from="2025-01-01"), 10) == []
+
+
+def test_rewrite_removes_stale_items_and_passages(open_store, archive):
+    store = open_store()
+    _load(store, archive)
+    doc, _ = archive[0]
+    assert _count(store, store.alias, document_id=doc.id) == 1 + 3 + 4  # document, items, passages
+    new_doc, new_items = make_document("rs-2021.txt", checksum="c2", items=[
+        ("ny rubrik", "helt ny text om spårväg", [], [unit(0, 0, 1, 1)]),
+    ])
+    store.write_document(new_doc, new_items)
+    assert _count(store, store.alias, document_id=doc.id) == 1 + 1 + 1
+    assert [s.title for s in store.get_document(doc.id)[1]] == ["Ny Rubrik"]
+    assert store.keyword_search(kq("ambulanshelikopter"), Filters(), 10) == []
+    assert {h.item_id for h in store.keyword_search(kq("spårväg"), Filters(), 10)} == {
+        new_items[0].id, archive[2][1][0].id}
+    assert store.stats().items == 4 and store.document_checksums()[doc.source][1] == "c2"
+
+
+def test_full_reindex_swaps_the_alias_at_the_end(open_store, archive):
+    store = open_store()
+    _load(store, archive)
+    old_index = store.index_name
+    new_index = store.begin_full_reindex()
+    assert new_index != old_index and new_index.startswith(f"{store.alias}-v")
+    assert store.document_checksums() == {}  # the rebuild writes into, and compares with, the new index
+    store.write_document(*archive[2])
+    # searches still see the complete old index while the new one is being built
+    assert len(store.filtered_ids(Filters(), 100)) == 6
+    assert store.stats().documents == 3
+    assert list(store.client.indices.get_alias(name=store.alias)) == [old_index]
+    assert store.finish_full_reindex() == new_index
+    assert list(store.client.indices.get_alias(name=store.alias)) == [new_index]
+    assert not store.client.indices.exists(index=old_index)
+    assert store.filtered_ids(Filters(), 100) == [archive[2][1][0].id]
+    assert list(store.document_checksums()) == [archive[2][0].source]
+    # incremental writes after the swap go to the new index
+    store.write_document(*archive[1])
+    assert store.stats().documents == 2
+
+
+def test_full_reindex_rewriting_a_document_twice_leaves_no_stale_items(open_store, archive):
+    store = open_store()
+    with store.full_reindex():
+        store.write_document(*archive[0])
+        smaller = make_document("rs-2021.txt", checksum="c2", items=[("ny", "ny text", [], [unit(1, 0, 0, 0)])])
+        store.write_document(*smaller)
+    assert store.stats().items == 1
+
+
+def test_failed_full_reindex_keeps_the_old_index(open_store, archive):
+    store = open_store()
+    _load(store, archive)
+    old_index = store.index_name
+    with pytest.raises(RuntimeError, match="parse failure"):
+        with store.full_reindex():
+            store.write_document(*archive[0])
+            new_index = store._rebuild_index
+            raise RuntimeError("parse failure")
+    assert not store.client.indices.exists(index=new_index)
+    assert list(store.client.indices.get_alias(name=store.alias)) == [old_index]
+    assert store.stats().documents == 3
+    store.write_document(*archive[0])  # writes go to the live index again
+    assert store.stats().documents == 3
+
+
+def test_bulk_failures_are_reported_and_the_rest_is_written(open_store, archive):
+    store = open_store()
+    good_doc, good_items = archive[1]
+    bad_doc, bad_items = make_document("bad.txt", items=[
+        ("ok", "ok", [], [unit(1, 0, 0, 0)]),
+        ("fel", "fel dimension", [], [[1.0, 0.0, 0.0]]),  # 3 dimensions in a 4-dimensional index
+    ])
+    failures = store.write_documents([(bad_doc, bad_items), (good_doc, good_items)])
+    assert [f.id for f in failures] == [os_store.passage_doc_id(bad_items[1].id, 0)]
+    assert failures[0].document_id == bad_doc.id and failures[0].status == 400
+    assert "dimension" in failures[0].error.lower()
+    assert store.failures == failures
+    # the good document is complete; the bad one has no document record, so the next run retries it
+    sums = store.document_checksums()
+    assert good_doc.source in sums and bad_doc.source not in sums
+    assert len(store.get_document(good_doc.id)[1]) == 2
+
+
+def test_failed_write_raises_and_keeps_the_previous_checksum(open_store, archive):
+    store = open_store()
+    doc, items = archive[0]
+    store.write_document(doc, items)
+    broken_doc, broken_items = make_document("rs-2021.txt", checksum="c2", items=[
+        ("ny", "ny", [], [[1.0, 0.0]]),
+    ])
+    with pytest.raises(StoreError, match=os_store.passage_doc_id(broken_items[0].id, 0)):
+        store.write_document(broken_doc, broken_items)
+    assert store.document_checksums()[doc.source][1] == "c1"
+    missing_doc, missing_items = make_document("rs-2021.txt", checksum="c3", items=[("x", "x", [], [unit(1, 0, 0, 0)])])
+    missing_items[0].vectors = None
+    with pytest.raises(StoreError, match="no vectors"):  # refused before anything is sent
+        store.write_document(missing_doc, missing_items)
+    assert store.document_checksums()[doc.source][1] == "c1" and len(store.get_document(doc.id)[1]) == 3
+
+
+def test_reopened_store_reads_the_same_index(open_store, archive):
+    first = open_store(alias="motesok-test-shared")
+    _load(first, archive)
+    second = open_store(alias="motesok-test-shared", embedding_model=None, dim=None)
+    assert second.index_name == first.index_name and second.dim == DIM
+    assert second.stats().items == 6
+
+
+def test_refuses_vectors_of_another_model(open_store):
+    open_store(alias="motesok-test-model", embedding_model="model-a", dim=4)
+    with pytest.raises(StoreError, match="model-a"):
+        open_store(alias="motesok-test-model", embedding_model="model-b", dim=8)
+
+
+def test_query_vector_of_wrong_dimension_is_refused(open_store):
+    store = open_store()
+    with pytest.raises(StoreError, match="3 dimensions"):
+        store.vector_search([1.0, 0.0, 0.0], Filters(), 5)
+
+
+def test_disjunctive_facet_counts(open_store, archive):
+    store = open_store()
+    _load(store, archive)
+    counts = store.facet_counts(Filters(body=("Regionstyrelsen",)))
+    # the body facet ignores its own filter; the others count only Regionstyrelsen's items
+    assert counts["body"] == {"Regionstyrelsen": 3, "Hälso- och sjukvårdsnämnden": 2, "Kommunstyrelsen": 1}
+    assert counts["year"] == {2021: 3}
+    assert counts["topic"]["ekonomi"] == 1
+    with_query = store.facet_counts(Filters(), kq("budget"))
+    assert with_query["organisation"] == {"Region Test": 2, "Göteborgs Stad": 1}
+
+
+def test_paging_with_search_after(open_store, archive, monkeypatch):
+    store = open_store()
+    _load(store, archive)
+    monkeypatch.setattr(os_store, "PAGE_SIZE", 2)
+    assert store.filtered_ids(Filters(), 100) == [archive[2][1][0].id, *[i.id for i in archive[0][1]],
+                                                   *[i.id for i in archive[1][1]]]
+    assert len(store.filtered_ids(Filters(), 5)) == 5
+    assert len(store.keyword_search(kq("budget", "tandvård", "läkemedel"), Filters(), 100)) == 4  # one request
+    assert len(store.document_checksums()) == 3
+
+
+def test_an_index_named_like_the_alias_is_refused(open_store):
+    store = open_store()
+    plain = f"{store.alias}-plain"
+    store.client.indices.create(index=plain)
+    try:
+        with pytest.raises(StoreError, match="not an alias"):
+            open_store(alias=plain)
+    finally:
+        store.client.indices.delete(index=plain)
+
+
+# -- osmem only ---------------------------------------------------------------------------------
+
+def test_osmem_rejects_knn(osmem_clone, archive):
+    """If osmem ever answers kNN, the skips above should go: this test then fails to say so."""
+    store = _osmem_store(osmem_clone.url)
+    _load(store, archive)
+    with pytest.raises(StoreError, match="knn"):
+        store.vector_search(unit(1, 0, 0, 0), Filters(), 5)
+
+
+# -- connection errors ------------------------------------------------------------------------------
+
+def test_unreachable_cluster_is_a_clear_error():
+    from motesok.config import Settings
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    url = f"http://127.0.0.1:{port}"
+    settings = Settings(backend="opensearch", opensearch_url=url, opensearch_user="admin",
+                        opensearch_password="secret-password")
+    with pytest.raises(StoreError, match=f"cannot reach OpenSearch at {url}") as info:
+        OpenSearchStore.from_settings(settings, embedding_model=EMBEDDING_MODEL, dim=DIM)
+    assert "secret-password" not in str(info.value)
+
+
+def test_missing_url_is_a_clear_error():
+    from motesok.config import Settings
+
+    with pytest.raises(StoreError, match="MOTESOK_OPENSEARCH_URL"):
+        OpenSearchStore.from_settings(Settings(backend="opensearch", opensearch_url=None))
+
+
+def test_factory_opens_the_opensearch_store(osmem_clone, monkeypatch):
+    from indexer.store.factory import open_store as factory_open
+    from motesok.config import Settings
+
+    # osmem cannot read analysis files from a config directory: plain analysis here
+    monkeypatch.setattr(os_store, "load_swedish_analysis", lambda *a, **k: None)
+    settings = Settings(backend="opensearch", opensearch_url=osmem_clone.url, opensearch_index="motesok-factory")
+    store = factory_open(settings, embedding_model=EMBEDDING_MODEL, dim=DIM)
+    try:
+        assert isinstance(store, OpenSearchStore) and store.alias == "motesok-factory"
+    finally:
+        store.close()
+
+
+def test_raw_text_is_indexed_with_the_given_analysis(osmem_clone):
+    """The title/text fields use the analysis passed in (inline word list here: osmem cannot read files)."""
+    analysis = {"filter": {"sv_parts": {"type": "dictionary_decompounder", "word_list": ["buss", "kort"]}},
+                "analyzer": {"swedish_index": {"type": "custom", "tokenizer": "standard",
+                                               "filter": ["lowercase", "sv_parts"]}}}
+    store = _osmem_store(osmem_clone.url, analysis=analysis)
+    mapping = store.client.indices.get_mapping(index=store.alias)[store.index_name]["mappings"]["properties"]
+    assert mapping["text"]["analyzer"] == "swedish_index"
+    tokens = store.client.indices.analyze(index=store.index_name, body={"field": "text", "text": "Busskort"})
+    assert [t["token"] for t in tokens["tokens"]] == ["busskort", "buss", "kort"]
+    doc, items = make_document("hl.txt", items=[("busskort", "nya busskort till skolan", [], [unit(1, 0, 0, 0)])])
+    store.write_document(doc, items)
+    found = store.client.search(index=store.alias, body={
+        "query": {"match": {"text": "busskort"}}, "highlight": {"fields": {"text": {}}}})["hits"]["hits"]
+    assert found and "<em>busskort</em>" in found[0]["highlight"]["text"][0]
+
+
+def test_analysis_is_loaded_only_to_create_an_index(osmem_clone):
+    calls = []
+
+    def loader():
+        calls.append(1)
+        return None
+
+    _osmem_store(osmem_clone.url, alias="motesok-lazy", analysis_loader=loader)
+    assert calls == [1]
+    reopened = _osmem_store(osmem_clone.url, alias="motesok-lazy", analysis_loader=loader)
+    assert calls == [1]  # the index exists: nothing to create, nothing loaded
+    reopened.begin_full_reindex()
+    assert calls == [1, 1]
+    reopened.abort_full_reindex()
