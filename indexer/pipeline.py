@@ -19,6 +19,7 @@ from indexer.enrich import analyze_items
 from indexer.ingest import IngestError, discover, parse_file
 from indexer.records import IndexedItem, ParsedDocument, item_id
 from indexer.store.base import Store
+from indexer.store.sqlite import StoreError
 
 log = logging.getLogger("motesok.index")
 
@@ -112,7 +113,11 @@ class Indexer:
         except Exception as exc:  # one bad file must not stop the run
             self._fail(summary, f"{path}: unexpected error: {type(exc).__name__}: {exc}", t0)
             return
-        self.store.write_document(parsed.document, indexed)
+        try:
+            self.store.write_document(parsed.document, indexed)
+        except StoreError as exc:  # e.g. a rejected bulk item: the old version stays, retried next run
+            self._fail(summary, f"{path}: not stored: {exc}", t0)
+            return
         by_checksum[parsed.document.checksum] = source
         if previous:
             summary.changed += 1
