@@ -1,0 +1,1 @@
+"""Language and ML models of Mötessök: Swedish analysis, compounds, embeddings, topics."""
