@@ -19,7 +19,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
-Mode = typer.Option("hybrid", "--mode", "-m", help="hybrid, keyword or semantic.")
+Mode = typer.Option("--mode", "-m", help="hybrid, keyword or semantic.")
 
 
 def _fail(message: str, code: int = 2) -> None:

@@ -35,8 +35,8 @@ class Settings(BaseSettings):
     topics_file: Path = Field(MODELS_DIR / "topics.yaml", description="Topic taxonomy (editable YAML).")
     synonyms_file: Path = Field(MODELS_DIR / "synonyms.txt", description="Query-time synonyms (editable).")
 
-    rrf_k: int = Field(60, ge=1, description="Reciprocal rank fusion constant.")
-    keyword_weight: float = Field(1.0, ge=0, description="Weight of the keyword ranking in fusion.")
+    rrf_k: int = Field(10, ge=1, description="Reciprocal rank fusion constant.")
+    keyword_weight: float = Field(2.0, ge=0, description="Weight of the keyword ranking in fusion.")
     vector_weight: float = Field(1.0, ge=0, description="Weight of the vector ranking in fusion.")
     keyword_candidates: int = Field(1000, ge=10, description="Keyword matches considered per query.")
     vector_candidates: int = Field(100, ge=10, description="Nearest items considered per query.")

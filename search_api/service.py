@@ -21,8 +21,8 @@ from search_api.snippets import render_snippet
 class RankingConfig:
     """Fusion and candidate settings (from ``Settings``; tuned on the dev queries)."""
 
-    rrf_k: int = 60
-    keyword_weight: float = 1.0
+    rrf_k: int = 10
+    keyword_weight: float = 2.0
     vector_weight: float = 1.0
     keyword_candidates: int = 1000
     vector_candidates: int = 100

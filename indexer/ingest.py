@@ -1,0 +1,141 @@
+"""Public entry points of ingestion: find documents, read them, segment them, describe them.
+
+>>> doc = parse_text("§ 1 Val av justerare\\n\\nBeslut\\n\\natt utse Anna Andersson.", "x.txt")
+>>> doc.items[0].paragraph, doc.items[0].decisions
+(1, ['att utse Anna Andersson'])
+
+:func:`discover` expands folders; :func:`parse_file` reads one file (any supported format, with
+its sidecar/manifest metadata) and raises :class:`IngestError` with one clear reason when it
+cannot; :func:`parse_text` is the pure core used by both and by tests.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+from indexer.metadata import MetadataError, apply_overrides, build_meta, enrich_items, load_overrides
+from indexer.parse import ParseError, RawText, read_bytes
+from indexer.parse.text import normalize_text
+from indexer.records import ParsedDocument
+from indexer.segment import segment
+
+SUPPORTED_SUFFIXES = {".txt", ".md", ".html", ".htm", ".pdf", ".docx"}
+FORMATS = {".txt": "txt", ".md": "md", ".html": "html", ".htm": "html", ".pdf": "pdf", ".docx": "docx"}
+MAX_BYTES = 200 * 1024 * 1024
+
+
+class IngestError(Exception):
+    """A document that cannot be ingested: ``str(e) == f"{path}: {reason}"``."""
+
+    def __init__(self, path: Path | str, reason: str) -> None:
+        self.path = Path(path)
+        self.reason = reason
+        super().__init__(f"{path}: {reason}")
+
+
+def _skipped(path: Path) -> bool:
+    name = path.name
+    lowered = name.lower()
+    return (name.startswith(".") or lowered.endswith(".meta.json") or lowered.startswith("readme")
+            or path.stem.lower() == "manifest" or lowered.startswith("manifest."))
+
+
+def discover(paths: list[Path]) -> list[Path]:
+    """Files to ingest under ``paths``, sorted.
+
+    Folders are searched recursively for supported files, skipping hidden files and folders,
+    metadata sidecars, README and manifest files. A path given explicitly is returned as it is,
+    even when it does not exist or has an unsupported suffix, so that :func:`parse_file` reports
+    it.
+    """
+    found: dict[str, Path] = {}
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir():
+            for candidate in path.rglob("*"):
+                rel = candidate.relative_to(path)
+                if any(part.startswith(".") for part in rel.parts):
+                    continue
+                if candidate.is_file() and candidate.suffix.lower() in SUPPORTED_SUFFIXES and not _skipped(candidate):
+                    found.setdefault(str(candidate.resolve()), candidate)
+        else:
+            key = str(path.resolve()) if path.exists() else str(path)
+            found.setdefault(key, path)
+    return sorted(found.values(), key=lambda p: str(p))
+
+
+def parse_text(text: str, source: str, fmt: str = "txt", checksum: str = "",
+               title_hint: str | None = None) -> ParsedDocument:
+    """Segment and describe a document's text. Pure: no file system access.
+
+    ``fmt`` names the format the text came from; ``"html"`` text is converted first.
+    """
+    if fmt == "html":
+        from indexer.parse.html import html_to_text
+
+        try:
+            raw = html_to_text(text)
+        except ParseError as exc:
+            raise IngestError(source, str(exc)) from exc
+        text, title_hint = raw.text, title_hint or raw.title_hint
+    if not text:
+        raise IngestError(source, "empty file")
+    text = normalize_text(text)
+    if not text.strip():
+        raise IngestError(source, "no text: the file contains only white space" if fmt != "html"
+                          else "no text: the page has no readable content")
+    segmented = segment(text, title_hint=title_hint)
+    items = enrich_items(segmented.items)
+    if not items:
+        raise IngestError(source, "no text content to index")
+    meta = build_meta(text, source=source, fmt=fmt, checksum=checksum, family=segmented.family,
+                      kind=segmented.kind, items=items, title_hint=title_hint)
+    return ParsedDocument(document=meta, items=items)
+
+
+def parse_file(path: Path) -> ParsedDocument:
+    """Read, segment and describe one file; raise IngestError naming the file and the reason."""
+    path = Path(path)
+    if not path.exists():
+        raise IngestError(path, "file not found")
+    if path.is_dir():
+        raise IngestError(path, "is a folder, not a file")
+    suffix = path.suffix.lower()
+    if suffix not in SUPPORTED_SUFFIXES:
+        supported = ", ".join(sorted(SUPPORTED_SUFFIXES))
+        raise IngestError(path, f"unsupported file type {suffix or '(no suffix)'!s}; supported: {supported}")
+    try:
+        size = path.stat().st_size
+        if size > MAX_BYTES:
+            raise IngestError(path, f"file too large ({size // (1024 * 1024)} MiB; limit {MAX_BYTES // (1024 * 1024)} MiB)")
+        data = path.read_bytes()
+    except OSError as exc:
+        raise IngestError(path, f"cannot read the file: {exc.strerror or exc}") from exc
+    if not data:
+        raise IngestError(path, "empty file")
+    fmt = FORMATS[suffix]
+    try:
+        raw: RawText = read_bytes(data, fmt)
+    except ParseError as exc:
+        raise IngestError(path, str(exc)) from exc
+    try:
+        overrides = load_overrides(path)
+    except MetadataError as exc:
+        raise IngestError(path, str(exc)) from exc
+    if not raw.text.strip():
+        what = {"html": "the page has no readable content", "docx": "the document has no text",
+                "pdf": "the PDF has no text"}.get(fmt, "the file contains only white space")
+        raise IngestError(path, f"no text: {what}")
+    checksum = hashlib.sha256(data).hexdigest()
+    try:
+        parsed = parse_text(raw.text, str(path.resolve()), fmt="txt" if fmt == "html" else fmt,
+                            checksum=checksum, title_hint=raw.title_hint)
+    except IngestError as exc:  # name the file as the caller gave it
+        raise IngestError(path, exc.reason) from exc
+    parsed.document.format = fmt
+    apply_overrides(parsed.document, overrides)
+    return parsed
+
+
+__all__ = ["SUPPORTED_SUFFIXES", "IngestError", "discover", "parse_file", "parse_text"]

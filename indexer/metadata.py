@@ -1,0 +1,739 @@
+"""Document and item metadata read from the text, plus sidecar and manifest overrides.
+
+Everything is derived from the document's own text: organisation, body (nämnd, styrelse,
+utskott, fullmäktige …), meeting date, document type and title per document; case numbers and
+decisions per item. What the text only implies (a body named in the content rather than the
+header, a year read off the dates a report mentions) is recorded in ``DocumentMeta.inferred``;
+what the text does not support is left empty — a date is never invented.
+
+A ``NAME.meta.json`` (or ``NAME.EXT.meta.json``) beside a document, or a ``manifest.json`` in its
+folder (``{"files": {"NAME.EXT": {...}}}``), overrides or supplies metadata.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import Counter
+from datetime import date as _date
+from pathlib import Path
+
+from indexer.records import DocumentMeta, Item
+from indexer.segment.common import SECTION_LABELS, clean_inline
+
+DOC_TYPES = ("protokoll", "kallelse", "möte", "beslut", "plan", "rapport", "tjänsteskrivelse", "handling",
+             "anteckningar", "övrigt")
+
+MONTHS = {"januari": 1, "februari": 2, "mars": 3, "april": 4, "maj": 5, "juni": 6, "juli": 7, "augusti": 8,
+          "september": 9, "oktober": 10, "november": 11, "december": 12}
+_MONTH_RE = "|".join(MONTHS)
+ISO_DATE = re.compile(r"(?<![\d-])((?:19|20)\d{2})-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])(?![\d])")
+TEXT_DATE = re.compile(rf"(?<!\d)(\d{{1,2}})(?:\s*[-–]\s*\d{{1,2}})?\s+({_MONTH_RE})\s+((?:19|20)\d{{2}})\b", re.I)
+MONTH_YEAR = re.compile(rf"\b({_MONTH_RE})\s+((?:19|20)\d{{2}})\b", re.I)
+
+# -- organisations ---------------------------------------------------------------------------------
+_ORG_PATTERNS = [
+    re.compile(r"\b[Rr]egion (?!för\b|och\b|i\b|ska\b|har\b)([A-ZÅÄÖ][a-zåäö]+(?: (?!och\b)[A-ZÅÄÖ][a-zåäö]+)?)"),
+    re.compile(r"\b([A-ZÅÄÖ][a-zåäö]+(?:-[A-ZÅÄÖ][a-zåäö]+)?s) [Ss]tad\b"),
+    re.compile(r"\b([A-ZÅÄÖ][a-zåäö]+(?:-[A-ZÅÄÖ][a-zåäö]+)?) kommun\b"),
+    re.compile(r"\b([A-ZÅÄÖ]{3,}(?:-[A-ZÅÄÖ]{3,})?)\s+KOMMUN\b"),
+    re.compile(r"\b(Västra Götalandsregionen|Region Skåne|Region Stockholm)\b"),
+    re.compile(r"\b([A-ZÅÄÖ][a-zåäö]+s läns landsting)\b"),
+    re.compile(r"\b(Landstinget [A-ZÅÄÖ][a-zåäö]+)\b"),
+]
+_NOT_ORG_WORDS = {"Jämtlands", "Västernorrlands", "Sveriges", "Svenska", "Nationella", "Norra", "Södra", "Hela",
+                  "Varje", "Denna", "Samma", "Vilken", "Annan", "Egen", "Vår", "Er", "Din", "Varje", "Ingen"}
+
+
+def _org_name(pattern_index: int, match: re.Match) -> str | None:
+    g = match.group(1)
+    if pattern_index == 0:
+        words = g.split()
+        if len(words) > 1 and words[-1].endswith("s"):  # "Region Jämtland Härjedalens" (genitive)
+            words[-1] = words[-1][:-1]
+        return "Region " + " ".join(words)  # "Region Västernorrlands" is merged below
+    if pattern_index == 1:
+        return f"{g} Stad"
+    if pattern_index == 2:
+        if g in _NOT_ORG_WORDS or g.endswith("s"):
+            return None
+        return f"{g} kommun"
+    if pattern_index == 3:
+        return f"{g.title()} kommun"
+    return g
+
+
+def find_organisations(text: str) -> Counter:
+    counts: Counter = Counter()
+    for k, pattern in enumerate(_ORG_PATTERNS):
+        for m in pattern.finditer(text):
+            name = _org_name(k, m)
+            if name:
+                counts[name] += 1
+    # merge a genitive form into the base form ("Region Västernorrlands" → "Region Västernorrland")
+    for name in list(counts):
+        if name.endswith("s") and name[:-1] in counts:
+            counts[name[:-1]] += counts.pop(name)
+    return counts
+
+
+# -- bodies ----------------------------------------------------------------------------------------
+_BODY_SUFFIX = r"(?:nämnd|styrelse|utskott|fullmäktige|revision|förvaltning|kontor|beredning|presidium)"
+BODY_RE = re.compile(
+    r"(?<![\wåäö-])("
+    r"[Nn]ämnden för [A-ZÅÄÖ][\wåäö]*(?:-? (?:&|och) [A-ZÅÄÖ]?[\wåäö]+)?"
+    r"|[A-ZÅÄÖa-zåäö][\wåäö]*-? och [\wåäö-]*?" + _BODY_SUFFIX + r"(?:en|et|ens|ets|n|ns|s|e|es)?"
+    r"|[A-ZÅÄÖa-zåäö][\wåäö-]*?" + _BODY_SUFFIX + r"(?:en|et|ens|ets|n|ns|s|e|es)?"
+    r"(?: (?:arbetsutskott|personalutskott|utskott för [\wåäö]+)(?:et)?)?"
+    r")(?![\wåäö])")
+_BODY_EXCLUDE = re.compile(r"^(?:nämnd|nämnden|nämndens|styrelse|styrelsen|styrelsens|utskott|utskottet|fullmäktige|"
+                           r"förvaltning|förvaltningen|kontor|kontoret|revision|revisionen|beredning|beredningen|"
+                           r"presidium|presidiet|fullmäktiges|nämnder|nämnderna|styrelser|förvaltningsorganisation|"
+                           r"förbundsfullmäktige|bolagsstyrelse|bolagsstyrelsen|revisionskontoret|"
+                           r"ledningsförvaltning|regionledningsförvaltningen|förvaltningsrevision)$", re.I)
+
+
+def normalise_body(name: str) -> str:
+    """Display form of a body name: definite form, capitalised, single spaces."""
+    name = re.sub(r"\s+", " ", clean_inline(name)).strip(" .,:;")
+    name = re.sub(r"-\s*&", " &", name)
+    words = name.split(" ")
+    last = words[-1]
+    repl = [("nämndens", "nämnden"), ("styrelsens", "styrelsen"), ("utskottets", "utskottet"),
+            ("fullmäktiges", "fullmäktige"), ("förvaltningens", "förvaltningen"), ("kontorets", "kontoret"),
+            ("revisionens", "revisionen"), ("beredningens", "beredningen")]
+    if not name.lower().startswith("nämnden för"):
+        for old, new in repl:
+            if last.lower().endswith(old):
+                words[-1] = last[: -len(old)] + new
+                break
+        else:
+            for old, new in (("nämnd", "nämnden"), ("styrelse", "styrelsen"), ("utskott", "utskottet"),
+                             ("förvaltning", "förvaltningen")):
+                if last.lower().endswith(old) and len(words) == 1:
+                    words[-1] = last + new[len(old):]
+                    break
+    name = " ".join(words)
+    if name.lower().startswith("nämnden för "):
+        rest = name[len("nämnden för "):]
+        name = "Nämnden för " + " ".join(w if w in {"&", "och"} else w[:1].upper() + w[1:] for w in rest.split())
+    return name[:1].upper() + name[1:]
+
+
+def find_bodies(text: str) -> Counter:
+    counts: Counter = Counter()
+    for m in BODY_RE.finditer(text):
+        raw = m.group(1)
+        if _BODY_EXCLUDE.match(raw) or len(raw) < 6:
+            continue
+        counts[normalise_body(raw)] += 1
+    return counts
+
+
+# -- header helpers ----------------------------------------------------------------------------------
+def header_lines(text: str, count: int = 30) -> list[str]:
+    out = []
+    for line in text.split("\n"):
+        s = re.sub(r"^#{1,6}\s+", "", clean_inline(line).strip())
+        if not s or s.startswith("SOURCE: ") or s.lower() == "hoppa över navigering":
+            continue
+        out.append(s)
+        if len(out) >= count:
+            break
+    return out
+
+
+def _iso(y: int, m: int, d: int) -> str | None:
+    try:
+        return _date(y, m, d).isoformat()
+    except ValueError:
+        return None
+
+
+def _first_date(s: str) -> str | None:
+    m = ISO_DATE.search(s)
+    if m:
+        return _iso(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+    m = TEXT_DATE.search(s)
+    if m:
+        return _iso(int(m.group(3)), MONTHS[m.group(2).lower()], int(m.group(1)))
+    return None
+
+
+def find_date(text: str, family: str) -> str | None:
+    """The meeting (or document) date the document states in its header, if any."""
+    head = header_lines(text, 30)
+    # a meeting date stated as such
+    for s in head:
+        if len(s) <= 100 and (re.match(r"^(?:Möte|Sammanträde|Sammanträdet|Mötesdatum|Tid)\b", s)
+                              or re.search(r"sammanträdesdatum", s, re.I)):
+            d = _first_date(s)
+            if d:
+                return d
+    # "Datum" on its own line followed by the date
+    for k, s in enumerate(head[:-1]):
+        if re.fullmatch(r"Datum:?", s, re.I):
+            d = _first_date(head[k + 1])
+            if d:
+                return d
+        m = re.match(r"^Datum:?\s+(.+)$", s, re.I)
+        if m:
+            d = _first_date(m.group(1))
+            if d:
+                return d
+    if family == "protocol":  # protocols repeat "Sammanträdesdatum" in every page header
+        for s in text.split("\n")[:400]:
+            if re.search(r"sammanträdesdatum:?\s*\d{4}-\d{2}-\d{2}", s, re.I):
+                return _first_date(s)
+    if family == "portal":
+        return None  # portal pages state the meeting date as "Möte YYYY-MM-DD" or not at all
+    for s in head[:15]:
+        if re.search(r"\b(?:reviderad|rev\.)\s+\d{4}-\d{2}-\d{2}", s, re.I):
+            m = re.search(r"\b(?:reviderad|rev\.)\s+(\d{4}-\d{2}-\d{2})", s, re.I)
+            d = _first_date(m.group(1))
+            if d:
+                return d
+    for s in head[:15]:
+        if len(s) <= 80 and not re.search(r"\b(?:§|beslutade|antogs|fastställd)\b", s, re.I):
+            d = _first_date(s)
+            if d:
+                return d
+    return None
+
+
+def infer_year(text: str) -> int | None:
+    """The year most of the document's dated statements fall in (for documents without a date)."""
+    years: Counter = Counter()
+    for m in ISO_DATE.finditer(text):
+        years[int(m.group(1))] += 1
+    for m in TEXT_DATE.finditer(text):
+        years[int(m.group(3))] += 1
+    for m in MONTH_YEAR.finditer(text):
+        years[int(m.group(2))] += 1
+    if not years:
+        return None
+    best = max(years.values())
+    return max(y for y, c in years.items() if c == best)
+
+
+def document_head(text: str, count: int = 15) -> list[str]:
+    """The document's own header: its first short lines, up to the first agenda item."""
+    out = []
+    for s in header_lines(text, count):
+        if re.match(r"^(?:•|§\s*\d|#{1,6}\s)", s) or len(s) > 120:
+            break
+        out.append(s)
+    return out
+
+
+def find_organisation(text: str) -> tuple[str | None, bool]:
+    """(organisation, inferred): from the header when it names one, else the one the text names most."""
+    head = "\n".join(document_head(text, 15))
+    in_head = find_organisations(head)
+    if in_head:
+        return in_head.most_common(1)[0][0], False
+    everywhere = find_organisations(text)
+    if everywhere:
+        return everywhere.most_common(1)[0][0], True
+    return None, False
+
+
+_DECIDER = re.compile(r"(?<!att )(?<!till )(?<!för )\b([A-ZÅÄÖ][\wåäö]*(?:-? och [\wåäö-]+)?(?:nämnden|styrelsen|"
+                      r"utskottet|fullmäktige|revisionen)|Nämnden för [A-ZÅÄÖ][\wåäö]*(?:-? (?:&|och) [A-ZÅÄÖ]?"
+                      r"[\wåäö]+)?)\s+(?:beslutar|föreslår|tillstyrker|noterar|godkänner)\b")
+_DECIDER_INVERTED = re.compile(r"\bbeslutar\s+([A-ZÅÄÖ][\wåäö]*(?:-? och [\wåäö-]+)?(?:nämnden|styrelsen|utskottet|"
+                               r"fullmäktige))\b")
+
+
+def find_body(text: str, family: str, kind: str | None) -> tuple[str | None, bool]:
+    """(body, inferred)."""
+    lines = header_lines(text, 20)
+    if family == "portal":
+        for k, s in enumerate(lines[:-1]):
+            if re.match(r"^Möte \d{4}-\d{2}-\d{2}$", s):
+                found = find_bodies(lines[k + 1])
+                if found:
+                    return found.most_common(1)[0][0], False
+    for s in lines[:12]:
+        # "Göteborgs Stad – Kommunstyrelsen – Protokoll, …"
+        parts = [p.strip() for p in re.split(r"\s+[–—-]\s+", s)]
+        if len(parts) >= 3:
+            found = find_bodies(parts[1]) if len(parts) >= 3 else None
+            if found:
+                return found.most_common(1)[0][0], False
+        # a line that is a body name, maybe followed by the document type after a wide gap
+        first = re.sub(r"\s+", " ", re.split(r"\s{3,}", s)[0]).strip()
+        m = BODY_RE.fullmatch(first) if len(first) <= 60 else None
+        if m and not _BODY_EXCLUDE.match(first) and not re.search(r"(?:ens|ets|s)$", first.split()[-1]) \
+                or (m and re.search(r"s (?:arbetsutskott|personalutskott)", first)):
+            return normalise_body(first), False
+    if kind == "tjänsteskrivelse":
+        m = re.search(r"\b([A-ZÅÄÖ][\wåäö]*(?:-? och [\wåäö-]+)?förvaltningens) tjänsteskrivelse", text)
+        if m:
+            return normalise_body(m.group(1)), True
+    deciders: Counter = Counter()
+    for m in _DECIDER.finditer(text):
+        deciders[normalise_body(m.group(1))] += 1
+    for m in _DECIDER_INVERTED.finditer(text):
+        deciders[normalise_body(m.group(1))] += 1
+    if deciders and family in {"protocol", "agenda"}:
+        return deciders.most_common(1)[0][0], True
+    m = re.search(r"[Ee]nligt reglemente för ([\wåäö-]+(?: och [\wåäö-]+)?(?:nämnden|styrelsen|utskottet))", text)
+    if m:
+        return normalise_body(m.group(1)), True
+    bodies = find_bodies(text)
+    if deciders:
+        return deciders.most_common(1)[0][0], True
+    if bodies:
+        name, count = bodies.most_common(1)[0]
+        if count >= 2:
+            return name, True
+    return None, False
+
+
+def find_doc_type(family: str, kind: str | None, title: str | None, items: list[Item]) -> str:
+    paragraphs = [i for i in items if i.paragraph is not None]
+    if family == "portal":
+        return "möte"
+    if kind == "beslut":
+        return "beslut"
+    if kind in {"kallelse", "anteckningar", "tjänsteskrivelse", "handling"}:
+        return kind
+    if kind == "yttrande":
+        return "handling"
+    if family == "protocol" or kind == "protokoll":
+        return "beslut" if len(paragraphs) == 1 else "protokoll"
+    t = (title or "").lower()
+    if re.search(r"plan\b|planen\b|\bbudget\b|strategi\b|program\b|riktlinje|policy\b|anvisning", t):
+        return "plan"
+    if re.search(r"rapport|uppföljning|redovisning|årsredovisning|bokslut|berättelse|bokslut|utvärdering", t):
+        return "rapport"
+    if family == "agenda":
+        return "kallelse"
+    return "övrigt"
+
+
+def find_title(text: str, family: str, kind: str | None, title_hint: str | None) -> str | None:
+    """A title the document itself states (first Markdown heading, a title line), if any."""
+    for line in text.split("\n")[:60]:
+        m = re.match(r"^\s{0,3}#\s+(.+?)\s*#*$", line)
+        if m:
+            return clean_inline(m.group(1)).strip().strip("*").strip()
+    head = header_lines(text, 25)
+    for s in head[:3]:
+        if re.search(r"\s[–—-]\s.*\s[–—-]\s", s):  # "Göteborgs Stad – Kommunstyrelsen – Protokoll, …"
+            return s
+    if family in {"sections"} or kind in {"tjänsteskrivelse", "yttrande", "handling"}:
+        lines = text.split("\n")
+        for k, ln in enumerate(lines[:80]):
+            s = clean_inline(ln).strip()
+            if not _title_candidate(s):
+                continue
+            # the title may wrap over a few lines (and a blank line where a page layout split it)
+            parts = [s]
+            j = k + 1
+            while j < len(lines) and len(parts) < 3:
+                nxt = clean_inline(lines[j]).strip()
+                if not nxt:
+                    j += 1
+                    if j < len(lines) and re.match(r"^[a-zåäö(]", clean_inline(lines[j]).strip()):
+                        continue
+                    break
+                if re.search(r"[.:;]$", parts[-1]) or not (len(parts[-1]) >= 40 or re.match(r"^[a-zåäö(]", nxt)):
+                    break
+                parts.append(nxt)
+                j += 1
+            return re.sub(r"\s+", " ", " ".join(parts)).strip()
+    return title_hint
+
+
+def _title_candidate(s: str) -> bool:
+    if len(s) < 12 or len(s) > 160 or not s[0].isupper() or re.search(r"[.!]$", s):
+        return False
+    if s.isupper() or re.search(r"\s{3,}|\t", s):
+        return False
+    if re.match(r"^(?:Datum|Dnr|Diarienummer|Till |Handling \d|Sida|Upprättad|Dokumentnamn|Beslutad|"
+                r"Kommunfullmäktige$|Kommunstyrelsen$)", s):
+        return False
+    if BODY_RE.fullmatch(s) or find_organisations(s) and len(s.split()) <= 3:
+        return False
+    if ISO_DATE.fullmatch(s) or re.fullmatch(r"[\d\s\-–/()]+", s):
+        return False
+    if s.lower().rstrip(":") in SECTION_LABELS:
+        return False
+    return True
+
+
+# -- case numbers ----------------------------------------------------------------------------------
+_LABELLED_CASE = re.compile(
+    r"(?:\bDnr\.?|\bDiarienummer|\bDiarienr\.?|\bÄrendenummer|\bÄrende nr|\bBeteckning)\s*:?\s*"
+    r"((?:[A-ZÅÄÖ]{1,6}[ /-]?)?\d[\w]*(?:[/\-–.:]\w+)*)", re.I)
+_CASE_PATTERNS = [
+    re.compile(r"(?<![\w/])([A-ZÅÄÖ]{2,6}/\d{1,6}/\d{4})(?![\w/])"),  # RS/2402/2017
+    re.compile(r"(?<![\w/-])([A-ZÅÄÖ]{1,6}-\d{4}-\d{3,6}(?::-?\d+)?)(?![\w-])"),  # VO-2025-00006, SLK-2023-00027:58
+    re.compile(r"(?<![\w/])(\d{2}[A-ZÅÄÖ]{2,6}\d{1,6})(?![\w/])"),  # 23HSN1782
+    re.compile(r"(?<![\w/])([A-ZÅÄÖ]{2,6} (?:\d{1,6}/(?:19|20)\d{2}|(?:19|20)\d{2}/\d{1,6}))(?![\w/])"),  # RS 1379/2015
+    re.compile(r"(?<![\w/])([A-Z]\d{2,3}-\d{3,5}/\d{2})(?![\w/])"),  # N164-0569/23
+]
+_NOT_CASE = re.compile(r"^(?:SOU|Ds|SFS|ISO|LOU|EU|EG|EMAS|KPP|SKL|SKR|JO|JK|HFD|RÅ|NJA|AD|MÖD|MD|Prop|Bet)\b")
+
+
+def extract_case_numbers(text: str, known: list[str] | None = None) -> list[str]:
+    """Case numbers (diarienummer) in ``text``: labelled ones first, then recognisable formats."""
+    found: list[str] = list(known or [])
+    for m in _LABELLED_CASE.finditer(text):
+        value = m.group(1).rstrip(".,;:–-")
+        if len(value) >= 4 and re.search(r"\d", value) and not ISO_DATE.fullmatch(value):
+            found.append(value)
+    for pattern in _CASE_PATTERNS:
+        for m in pattern.finditer(text):
+            if not _NOT_CASE.match(m.group(1)):
+                found.append(m.group(1))
+    out: list[str] = []
+    for value in found:
+        value = value.replace("–", "-") if re.fullmatch(r"\d{4}–\d+", value) else value
+        if value not in out:
+            out.append(value)
+    return out
+
+
+# -- decisions -------------------------------------------------------------------------------------
+_DECISION_HEAD = re.compile(
+    r"^(?:Beslut|Beslut\s*[–—-]\s*.+|Förslag till beslut(?: .*)?|Beslutsförslag|Nämndens beslut|Styrelsens beslut|"
+    r"Utskottets förslag(?: till beslut)?|Överenskommelse|Kommunstyrelsens förslag|Förvaltningens förslag(?: till beslut)?|"
+    r"Förslag till beslut i .+)\s*:?$")
+_NOT_DECISION_HEAD = re.compile(r"^(?:Beslutsunderlag|Beslutsgång|Beslutet skickas|Beslut fattade|"
+                                r"Förslag till beslut på sammanträdet)", re.I)
+_STOP_HEADS = {s.rstrip(":") for s in SECTION_LABELS} - {"beslut", "förslag till beslut", "beslutsförslag",
+                                                          "överenskommelse", "information"}
+_DECISION_VERB = re.compile(
+    r"\b(?:godkänn\w*|beslut\w*|fastställ\w*|anta[rs]?|antag\w*|noter\w*|anteckn\w*|förklara\w*|bordläggs|"
+    r"avslå\w*|avslag|bifall\w*|tillstyrk\w*|avstyrk\w*|översänd\w*|överlämna\w*|uppdra\w*|i uppdrag|"
+    r"återremitt\w*|lägg\w* till handlingarna|anses|utse\w*|utses|justera\w*|bevilja\w*|välj\w*|väljs|"
+    r"entledig\w*|upphör\w*|gäller|delegera\w*|hänskjut\w*|ställer sig bakom|avge\w*|avsätt\w*|"
+    r"tilldela\w*|revidera\w*|ge[rs]? \w+ i uppdrag|får i uppdrag|lämna\w*)\b", re.I)
+_TRIGGER_TAIL = re.compile(r"(?:beslutar|besluta|föreslår|förslår|föreslås|följande|anta|att)\s*:?$", re.I)
+_BODY_WORD = re.compile(r"(?:nämnd|styrelse|utskott|fullmäktige|presidi|beredning)", re.I)
+
+
+def _clean_decision(s: str) -> str:
+    s = re.sub(r"\s+", " ", clean_inline(s)).strip()
+    s = re.sub(r"^(?:\d{1,2}[.)]|[a-z][.)]|[-–•])\s+", "", s)
+    s = re.sub(r"(?:[;,]\s*(?:samt|och)|\s+samt|;|,)\s*$", "", s).strip()
+    return s.rstrip(" .;,:").strip()
+
+
+def _units(lines: list[str]) -> list[str]:
+    """Join wrapped lines into units: a new unit at an ``att``-clause, a numbered point, a bullet,
+    or after a blank line that follows sentence-ending punctuation."""
+    units: list[str] = []
+    current: list[str] = []
+    pending_blank = False
+    for line in lines:
+        s = clean_inline(line).strip()
+        if not s:
+            pending_blank = True
+            continue
+        prev_end = current[-1] if current else ""
+        starts = bool(re.match(r"^(?:\d{1,2}[.)]\s|[a-z][.)]\s|[-–•]\s)", s)) or bool(
+            re.match(r"^att\s", s) and (pending_blank or not prev_end or re.search(r"(?:[.;:]|[;,]\s*(?:samt|och))$", prev_end)
+                                         or _TRIGGER_TAIL.search(prev_end)))
+        sentence_end = bool(re.search(r"[.!?:;]$", prev_end)) and not re.search(
+            r"\b(?:t\.ex|bl\.a|m\.m|m\.fl|ca|nr|kap|resp|dvs|s)\.$", prev_end)
+        if current and (starts or prev_end.endswith(":") or (sentence_end and (pending_blank or re.match(
+                r"^[A-ZÅÄÖ]", s)))):
+            units.append(" ".join(current))
+            current = []
+        current.append(s)
+        pending_blank = False
+    if current:
+        units.append(" ".join(current))
+    return units
+
+
+def _att_from(unit: str) -> str | None:
+    m = re.search(r"\b(?:beslutar|besluta|beslöt|föreslår [\wåäö -]{0,60}?besluta)\s+(att\s.+)$", unit)
+    return m.group(1) if m else None
+
+
+def _decisions_from_units(units: list[str]) -> list[str]:
+    out: list[str] = []
+    after_lead = False
+    for u in units:
+        if re.match(r"^att\s", u):
+            out.append(u)
+            after_lead = False
+            continue
+        if re.match(r"^(?:\d{1,2}[.)]|[a-z][.)]|[-–•])\s", u):
+            out.append(u)
+            continue
+        if u.endswith(":") or _TRIGGER_TAIL.search(u):
+            # a lead-in ("… föreslår att kommunfullmäktige beslutar:"); keep any sentences before it
+            sentences = re.split(r"(?<=[.!?])\s+(?=[A-ZÅÄÖ])", u)
+            if len(sentences) > 1 and _DECISION_VERB.search(" ".join(sentences[:-1])):
+                out.append(" ".join(sentences[:-1]))
+            after_lead = True
+            continue
+        att = _att_from(u)
+        if att:
+            out.append(att)
+        elif after_lead or _DECISION_VERB.search(u):
+            out.append(u)
+    return out
+
+
+def _section_body(lines: list[str], start: int) -> list[str]:
+    body = []
+    for line in lines[start:]:
+        s = clean_inline(line).strip()
+        key = s.rstrip(":").strip().lower()
+        if key in _STOP_HEADS or re.match(r"^#{1,6}\s", s) or _DECISION_HEAD.match(s) and body:
+            break
+        if re.match(r"^§\s*\d+", s):
+            break
+        body.append(line)
+        if sum(len(b) for b in body) > 3000:
+            break
+    return body
+
+
+def extract_decisions(text: str) -> list[str]:
+    """The decisions of one item: its ``att``-clauses and decision points, one string each."""
+    lines = text.split("\n")
+    found: list[str] = []
+    for i, line in enumerate(lines):
+        s = clean_inline(line).strip()
+        if _DECISION_HEAD.match(s) and not _NOT_DECISION_HEAD.match(s):
+            body = _section_body(lines, i + 1)
+            units = _units(body)
+            decisions = _decisions_from_units(units)
+            if not decisions:
+                plain = [u for u in units if not u.endswith(":")]
+                decisions = plain[:1]
+            found.extend(decisions)
+    if not found:
+        found = _triggered(lines)
+    if not found:
+        found = _inline_proposals(text)
+    out: list[str] = []
+    for d in found:
+        c = _clean_decision(d)
+        if len(c) >= 8 and c not in out:
+            out.append(c)
+    return out
+
+
+def _triggered(lines: list[str]) -> list[str]:
+    """Decisions after a trigger line outside a "Beslut" section: ``… beslutar`` followed by
+    ``att``-clauses, or ``<organ> … föreslår regionfullmäktige (följande):`` followed by points."""
+    out: list[str] = []
+    n = len(lines)
+    i = 0
+    while i < n:
+        s = clean_inline(lines[i]).strip()
+        if not s:
+            i += 1
+            continue
+        trigger = re.search(r"\b(?:beslutar|besluta)\b", s) and not re.search(r"[.!?]$", s)
+        proposal = (re.search(r"\b(?:föreslår|förslår)\b", s) and re.search(r":$|följande:?$", s)
+                    and _BODY_WORD.search(s.split("föreslår")[0] if "föreslår" in s else s.split("förslår")[0]))
+        if not (trigger or proposal):
+            i += 1
+            continue
+        j = i + 1
+        while j < n and not lines[j].strip():
+            j += 1
+        if j >= n:
+            break
+        first = clean_inline(lines[j]).strip()
+        collected: list[str] = []
+        if re.match(r"^att\s", first) or re.match(r"^\d{1,2}[.)]\s", first):
+            k = j
+            block: list[str] = []
+            while k < n:
+                t = clean_inline(lines[k]).strip()
+                if t and not (re.match(r"^(?:att\s|\d{1,2}[.)]\s)", t) or block and block[-1].strip()
+                              and not re.search(r"[.;]$", block[-1].strip())):
+                    break
+                block.append(lines[k])
+                k += 1
+            collected = [u for u in _units(block) if re.match(r"^(?:att\s|\d{1,2}[.)]\s)", u)]
+            i = k
+        elif proposal:
+            k = j
+            block = []
+            while k < n and lines[k].strip():
+                block.append(lines[k])
+                k += 1
+            collected = [clean_inline(b).strip() for b in block]
+            i = k
+        else:
+            i = j
+        out.extend(collected)
+    return out
+
+
+_INLINE_PROPOSAL = re.compile(
+    r"(?:nämnd\w*|styrelse\w*|utskott\w*|presidi\w*|beredning\w*)[^.]{0,200}?\bföreslår\s+"
+    r"(?:region|kommun)?fullmäktige\s+(?:att\s+besluta\s+|besluta\s+)?(att\s[^.]+?)\.(?:\s|$)", re.I)
+
+
+def _inline_proposals(text: str) -> list[str]:
+    flat = re.sub(r"\s+", " ", clean_inline(text))
+    return [m.group(1) for m in _INLINE_PROPOSAL.finditer(flat)]
+
+
+# -- document metadata -----------------------------------------------------------------------------
+def build_meta(text: str, *, source: str, fmt: str, checksum: str, family: str, kind: str | None,
+               items: list[Item], title_hint: str | None = None) -> DocumentMeta:
+    meta = DocumentMeta(source=source, checksum=checksum, format=fmt)
+    inferred: list[str] = []
+    meta.organisation, org_inferred = find_organisation(text)
+    if org_inferred:
+        inferred.append("organisation")
+    meta.body, body_inferred = find_body(text, family, kind)
+    if body_inferred:
+        inferred.append("body")
+    meta.date = find_date(text, family)
+    if meta.date:
+        meta.year = int(meta.date[:4])
+    else:
+        title_year = None
+        title = find_title(text, family, kind, title_hint) or ""
+        m = re.search(r"\b((?:19|20)\d{2})\b", title)
+        if m:
+            title_year = int(m.group(1))
+        meta.year = title_year or infer_year(text)
+        if meta.year is not None:
+            inferred.append("year")
+    title = find_title(text, family, kind, title_hint)
+    meta.doc_type = find_doc_type(family, kind, title, items)
+    if not title:
+        title = _compose_title(meta, items)
+        if title:
+            inferred.append("title")
+    meta.title = title
+    meta.inferred = inferred
+    return meta
+
+
+_TYPE_WORDS = {"protokoll": "Protokoll", "kallelse": "Kallelse", "möte": "Möte", "beslut": "Protokollsutdrag",
+               "anteckningar": "Sammanträdesanteckningar", "plan": "Plan", "rapport": "Rapport",
+               "tjänsteskrivelse": "Tjänsteskrivelse", "handling": "Handling", "övrigt": "Dokument"}
+
+
+def _compose_title(meta: DocumentMeta, items: list[Item]) -> str | None:
+    word = _TYPE_WORDS.get(meta.doc_type or "övrigt", "Dokument")
+    if meta.doc_type == "beslut":
+        para = next((i for i in items if i.paragraph is not None), None)
+        if para:
+            return f"{word} § {para.paragraph} {para.title}".strip()
+    parts = [word]
+    if meta.body:
+        parts.append(meta.body)
+    if meta.date:
+        parts.append(meta.date)
+    elif meta.year:
+        parts.append(str(meta.year))
+    if len(parts) == 1:
+        return items[0].title if items else None
+    return " ".join(parts)
+
+
+# -- sidecars and manifests ------------------------------------------------------------------------
+OVERRIDABLE = ("organisation", "body", "date", "year", "doc_type", "title")
+
+
+class MetadataError(Exception):
+    """A sidecar or manifest cannot be used; ``str(e)`` is the reason."""
+
+
+def _load_json(path: Path) -> object:
+    try:
+        raw = path.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise MetadataError(f"cannot read metadata file {path.name}: {exc}") from exc
+    try:
+        return json.loads(raw)
+    except json.JSONDecodeError as exc:
+        raise MetadataError(f"invalid JSON in metadata file {path.name}: {exc.msg} "
+                            f"(line {exc.lineno}, column {exc.colno})") from exc
+
+
+def sidecar_paths(path: Path) -> list[Path]:
+    return [path.with_name(path.name + ".meta.json"), path.with_name(path.stem + ".meta.json")]
+
+
+def load_overrides(path: Path) -> dict:
+    """Metadata for ``path`` from its folder's ``manifest.json`` and its sidecar (sidecar wins)."""
+    overrides: dict = {}
+    manifest = path.parent / "manifest.json"
+    if manifest.is_file():
+        data = _load_json(manifest)
+        files = data.get("files") if isinstance(data, dict) else None
+        if not isinstance(files, dict):
+            raise MetadataError(f"invalid manifest {manifest.name}: expected an object with a \"files\" object")
+        entry = files.get(path.name)
+        if entry is None:
+            entry = files.get(str(path.name).lower())
+        if entry is not None:
+            overrides.update(_validate(entry, manifest.name))
+    for sidecar in sidecar_paths(path):
+        if sidecar.is_file() and sidecar != path:
+            overrides.update(_validate(_load_json(sidecar), sidecar.name))
+            break
+    return overrides
+
+
+def _validate(entry: object, name: str) -> dict:
+    if not isinstance(entry, dict):
+        raise MetadataError(f"invalid metadata in {name}: expected a JSON object")
+    out = {}
+    for key in OVERRIDABLE:
+        if key not in entry or entry[key] is None:
+            continue
+        value = entry[key]
+        if key == "year":
+            if isinstance(value, str) and value.isdigit():
+                value = int(value)
+            if not isinstance(value, int) or not 1800 <= value <= 2200:
+                raise MetadataError(f"invalid metadata in {name}: year must be a four-digit number")
+        elif not isinstance(value, str) or not value.strip():
+            raise MetadataError(f"invalid metadata in {name}: {key} must be a non-empty string")
+        else:
+            value = value.strip()
+        if key == "date":
+            m = re.fullmatch(r"(\d{4})-(\d{2})-(\d{2})", value)
+            if not m or _iso(int(m.group(1)), int(m.group(2)), int(m.group(3))) is None:
+                raise MetadataError(f"invalid metadata in {name}: date {value!r} is not a date (YYYY-MM-DD)")
+        if key == "doc_type" and value not in DOC_TYPES:
+            raise MetadataError(f"invalid metadata in {name}: doc_type {value!r} is not one of "
+                                f"{', '.join(DOC_TYPES)}")
+        out[key] = value
+    return out
+
+
+def apply_overrides(meta: DocumentMeta, overrides: dict) -> DocumentMeta:
+    for key, value in overrides.items():
+        setattr(meta, key, value)
+        if key in meta.inferred:
+            meta.inferred.remove(key)
+    if "date" in overrides:
+        if "year" not in overrides:
+            meta.year = int(overrides["date"][:4])
+        if "year" in meta.inferred:
+            meta.inferred.remove("year")
+    return meta
+
+
+def enrich_items(items: list[Item]) -> list[Item]:
+    """Fill in case numbers and decisions the segmenter did not already know."""
+    for item in items:
+        item.case_numbers = extract_case_numbers(item.text, item.case_numbers)
+        if not item.decisions:
+            item.decisions = extract_decisions(item.text)
+    return items
+
+
+__all__ = ["DOC_TYPES", "MetadataError", "apply_overrides", "build_meta", "enrich_items", "extract_case_numbers",
+           "extract_decisions", "find_bodies", "find_organisations", "load_overrides", "normalise_body"]

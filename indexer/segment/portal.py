@@ -1,0 +1,142 @@
+"""Meeting-portal pages: agenda items are the top-level ``•`` bullets.
+
+The portal prints an item's number only on a few bullets (``•   2`` followed by the item's
+title); the other items show just their description. Numbers of those are inferred from the
+printed ones (``number_inferred``). A numbered bullet whose title is a heading such as
+``TILL FULLMÄKTIGE`` or ``Informationer`` opens a section (``Item.section``) instead of being an
+item. More deeply indented bullets are lists inside the current item. A block of text after an
+item's ``Bilagor`` line that is not inside any bullet is an item whose bullet the page lost.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from indexer.records import Item
+from indexer.segment.common import clean_inline, finish_text, short_title
+
+BULLET_RE = re.compile(r"^(\s*)•\s?(.*)$")
+NUMBER_BULLET_RE = re.compile(r"^\s*•\s*(\d{1,3})\s*$")
+SECTION_NAMES = {
+    "informationer", "informationsärenden", "information", "beslutsärenden", "anmälningsärenden",
+    "ärenden till fullmäktige", "till fullmäktige", "valärenden", "övriga ärenden", "meddelanden",
+    "delgivningar", "rapporter", "till regionfullmäktige", "till kommunfullmäktige",
+}
+
+
+@dataclass
+class _Entry:
+    number: int | None
+    numbered: bool
+    lines: list[str] = field(default_factory=list)
+    is_section: bool = False
+    title: str = ""
+    inferred: bool = False
+
+
+def is_portal(lines: list[str]) -> bool:
+    bullets = [ln for ln in lines if BULLET_RE.match(ln)]
+    numbered = [ln for ln in lines if NUMBER_BULLET_RE.match(ln)]
+    chrome = any(clean_inline(ln).strip().lower() == "hoppa över navigering" for ln in lines[:5])
+    meeting_line = any(re.match(r"^\s*Möte \d{4}-\d{2}-\d{2}\s*$", ln) for ln in lines[:10])
+    return len(bullets) >= 3 and (bool(numbered) or chrome or meeting_line)
+
+
+def segment_portal(lines: list[str]) -> list[Item]:
+    bullet_indents = [len(m.group(1)) for ln in lines if (m := BULLET_RE.match(ln))]
+    if not bullet_indents:
+        return []
+    top = min(bullet_indents)
+    entries: list[_Entry] = []
+    current: _Entry | None = None
+    after_attachments = False
+    for line in lines:
+        m = BULLET_RE.match(line)
+        if m and len(m.group(1)) <= top:
+            content = m.group(2).strip()
+            nm = re.fullmatch(r"(\d{1,3})", content)
+            current = _Entry(int(nm.group(1)) if nm else None, bool(nm), [] if nm else [content])
+            entries.append(current)
+            after_attachments = False
+            continue
+        if current is None:
+            continue  # page header before the first item (meeting date, body, time and place)
+        s = clean_inline(line).strip()
+        if not s:
+            current.lines.append("")
+            continue
+        if s == "Bilagor":
+            current.lines.append(line)
+            after_attachments = True
+            continue
+        if after_attachments and not m:
+            current = _Entry(None, False, [_flat(line)])
+            entries.append(current)
+            after_attachments = False
+            continue
+        current.lines.append(_flat(line))
+    for e in entries:
+        _finish_entry(e)
+    _infer_numbers(entries)
+    items: list[Item] = []
+    section: str | None = None
+    for e in entries:
+        if e.is_section:
+            section = e.title
+            continue
+        text_lines = list(e.lines)
+        stripped = [clean_inline(ln).strip() for ln in text_lines]
+        if any(s and s != "Bilagor" for s in stripped):
+            text_lines = [ln for ln, s in zip(text_lines, stripped) if s != "Bilagor"]
+        text = finish_text(text_lines)
+        if not text:
+            continue
+        if e.numbered:
+            title, derived = e.title, False
+        else:
+            title, derived = short_title(text), True
+        items.append(Item(number=e.number, paragraph=None, title=title or text[:80], text=text,
+                          title_derived=derived, number_inferred=e.inferred, section=section))
+    return items
+
+
+def _flat(line: str) -> str:
+    """Nested bullets as ``• text``, other lines without their indentation."""
+    m = BULLET_RE.match(line)
+    if m:
+        return "• " + m.group(2).strip()
+    return line.strip()
+
+
+def _finish_entry(e: _Entry) -> None:
+    if not e.numbered:
+        return
+    content = [clean_inline(ln).strip() for ln in e.lines if clean_inline(ln).strip()]
+    e.title = content[0] if content else ""
+    if not e.title:
+        e.is_section = False
+        e.lines = [f"Punkt {e.number}"]
+        e.title = f"Punkt {e.number}"
+        return
+    heading_like = e.title.lower() in SECTION_NAMES or (e.title.isupper() and len(e.title) > 3)
+    e.is_section = heading_like and len(content) == 1
+
+
+def _infer_numbers(entries: list[_Entry]) -> None:
+    anchors = [k for k, e in enumerate(entries) if e.number is not None]
+    if not anchors:
+        for k, e in enumerate(entries):
+            e.number, e.inferred = k + 1, True
+        return
+    first = anchors[0]
+    for k in range(first):
+        n = entries[first].number - (first - k)
+        entries[k].number, entries[k].inferred = (n, True) if n >= 1 else (None, False)
+    for a, b in zip(anchors, anchors[1:]):
+        for k in range(a + 1, b):
+            n = entries[a].number + (k - a)
+            entries[k].number, entries[k].inferred = (n, True) if n < entries[b].number else (None, False)
+    last = anchors[-1]
+    for k in range(last + 1, len(entries)):
+        entries[k].number, entries[k].inferred = entries[last].number + (k - last), True
