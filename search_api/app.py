@@ -39,6 +39,17 @@ def _errors(exc: RequestValidationError) -> list[dict[str, Any]]:
     return out
 
 
+def get_service(request: Request) -> SearchService:
+    return request.app.state.service
+
+
+# Module level, not inside create_app: with ``from __future__ import annotations`` FastAPI resolves
+# the route signatures' annotations in the module's globals, and a local alias is not found there
+# (every route then asked for "service" and "params" as query parameters and answered 422).
+ServiceDep = Annotated[SearchService, Depends(get_service)]
+ParamsDep = Annotated[SearchParams, Query()]
+
+
 def create_app(settings: Settings | None = None, service: SearchService | None = None) -> FastAPI:
     """Build the app. ``service`` may be given (tests); otherwise it is built from the settings."""
     settings = settings or get_settings()
@@ -89,12 +100,6 @@ def create_app(settings: Settings | None = None, service: SearchService | None =
     @app.exception_handler(HTTPException)
     async def http_error(request: Request, exc: HTTPException):
         return JSONResponse({"error": exc.detail}, status_code=exc.status_code)
-
-    def get_service(request: Request) -> SearchService:
-        return request.app.state.service
-
-    ServiceDep = Annotated[SearchService, Depends(get_service)]
-    ParamsDep = Annotated[SearchParams, Query()]
 
     @app.get("/api/search", response_model=SearchResponse, tags=["sök"])
     def search(params: ParamsDep, service: ServiceDep) -> SearchResponse:
