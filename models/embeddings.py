@@ -138,7 +138,7 @@ class PassageSplitter:
                 j -= 1
             chunk = body[units[i].start:units[j - 1].end]
             if self.count_tokens(head + chunk) > max_tokens:  # one unit alone does not fit
-                chunk = self._truncate(chunk, budget)
+                chunk = self._fit(head, chunk, budget, max_tokens)
             passages.append(head + chunk)
             if j >= n:
                 break
@@ -224,6 +224,17 @@ class PassageSplitter:
                 if units[k].strength >= strength:
                     return k
         return j
+
+    def _fit(self, head: str, chunk: str, budget: int, max_tokens: int) -> str:
+        """The longest token-prefix of ``chunk`` that fits after ``head`` (last resort)."""
+        tokens = budget
+        while tokens > 1:
+            cut = self._truncate(chunk, tokens)
+            over = self.count_tokens(head + cut) - max_tokens
+            if over <= 0:
+                return cut
+            tokens -= over
+        return self._truncate(chunk, 1)
 
     def _truncate(self, text: str, tokens: int) -> str:
         spans = self._token_spans(text)

@@ -135,6 +135,7 @@ def search(
     as_json: Annotated[bool, typer.Option("--json", help="Print the API's search response as JSON.")] = False,
 ) -> None:
     """Search the index: the agenda items that best match the query."""
+    import html
     import re
 
     from motesok.runtime import build_search_service
@@ -152,7 +153,7 @@ def search(
     for rank, hit in enumerate(response.hits, start=params.offset + 1):
         where = " · ".join(str(x) for x in (hit.body, hit.date or hit.year, f"§ {hit.paragraph}" if hit.paragraph else None) if x)
         typer.echo(f"\n{rank}. {hit.title}\n   {where}")
-        snippet = re.sub(r"</?mark>", "*", hit.snippet)
+        snippet = html.unescape(re.sub(r"</?mark>", "*", hit.snippet))
         typer.echo(f"   {snippet}")
         for decision in hit.decisions[:2]:
             typer.echo(f"   Beslut: {decision}")

@@ -60,9 +60,8 @@ def sample_passages(embedder) -> list[str]:
     for name, text in corpus_docs().items():
         for max_tokens in (48, 128, 256, 480):
             windows = embedder.split_passages(name, text, max_tokens)
-            for w in (windows[0], windows[len(windows) // 2]):
-                if w not in out:
-                    out.append(w)
+            picks = [windows[0]] if max_tokens == 480 else [windows[0], windows[len(windows) // 2]]
+            out += [w for w in picks if w not in out]
     return out
 
 
