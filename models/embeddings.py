@@ -297,8 +297,7 @@ class SentenceTransformerEmbedder(PassageSplitter):
         self.query_prefix = query_prefix
         self.passage_prefix = passage_prefix
         self.device = device
-        if device == "cpu":
-            self.threads = configure_torch_threads(threads)
+        self.threads = configure_torch_threads(threads) if device == "cpu" else threads
         path = Path(model).expanduser()
         _maybe_convert_default(path)
         self.model = SentenceTransformer(str(path) if path.exists() else model, device=device,
