@@ -13,6 +13,7 @@ the current search's query string sent to ``/api/export``.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import logging
 import re
 from dataclasses import dataclass, field, replace
@@ -201,7 +202,6 @@ class FacetEntry:
 class FacetBlock:
     name: str
     label: str
-    entries: list[FacetEntry]
     shown: list[FacetEntry]
     more: list[FacetEntry]
 
@@ -221,25 +221,25 @@ class RemoveLink:
     url: str
 
 
+def _input_id(facet: str, value: str) -> str:
+    """An id that stays the same across pages (the script puts focus back on it after a reload)."""
+    return f"f-{facet}-{hashlib.sha1(value.encode('utf-8')).hexdigest()[:10]}"
+
+
 def _facet_blocks(state: PageState, facets: dict[str, list]) -> list[FacetBlock]:
     blocks = []
     for facet in FACET_FIELDS:
         selected = state.selected(facet)
-        entries: list[FacetEntry] = []
-        seen: set[str] = set()
-        for n, fv in enumerate(facets.get(facet, [])):
-            value = str(fv.value)
-            seen.add(value)
-            entries.append(FacetEntry(value, fv.count, value in selected, f"f-{facet}-{n}"))
+        counts = {str(fv.value): fv.count for fv in facets.get(facet, [])}
         # A ticked value the search did not find (count 0) stays listed so it can be unticked.
-        for value in selected:
-            if value not in seen:
-                entries.append(FacetEntry(value, 0, True, f"f-{facet}-{len(entries)}"))
+        counts.update({value: 0 for value in selected if value not in counts})
+        entries = [FacetEntry(value, count, value in selected, _input_id(facet, value))
+                   for value, count in counts.items()]
         if not entries:
             continue
-        shown = [e for e in entries[:FACETS_SHOWN]] + [e for e in entries[FACETS_SHOWN:] if e.checked]
+        shown = entries[:FACETS_SHOWN] + [e for e in entries[FACETS_SHOWN:] if e.checked]
         more = [e for e in entries[FACETS_SHOWN:] if not e.checked]
-        blocks.append(FacetBlock(facet, FACET_LABELS[facet], entries, shown, more))
+        blocks.append(FacetBlock(facet, FACET_LABELS[facet], shown, more))
     return blocks
 
 

@@ -160,7 +160,8 @@ def test_permalink_shows_the_decision(page, live_server):
     hit.locator(".hit-title a").click()
     page.wait_for_url(re.compile(r"/punkt/"))
     expect(page.get_by_role("heading", name="Beslut")).to_be_visible()
-    expect(page.locator("#beslut li").first).to_have_text(decision.removeprefix("Beslut: "))
+    full = page.locator("#beslut li").first.inner_text()
+    assert full.startswith(decision.removeprefix("Beslut: ").removesuffix("…").strip())  # the list may shorten it
     expect(page.locator(".fulltext")).not_to_be_empty()
 
 
