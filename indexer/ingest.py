@@ -11,7 +11,9 @@ cannot; :func:`parse_text` is the pure core used by both and by tests.
 
 from __future__ import annotations
 
+import errno
 import hashlib
+import os
 from pathlib import Path
 
 from indexer.metadata import MetadataError, apply_overrides, build_meta, enrich_items, load_overrides
@@ -22,7 +24,8 @@ from indexer.segment import segment
 
 SUPPORTED_SUFFIXES = {".txt", ".md", ".html", ".htm", ".pdf", ".docx"}
 FORMATS = {".txt": "txt", ".md": "md", ".html": "html", ".htm": "html", ".pdf": "pdf", ".docx": "docx"}
-MAX_BYTES = 200 * 1024 * 1024
+#: Default size limit (``MOTESOK_MAX_FILE_BYTES``): larger files are refused before they are read.
+MAX_BYTES = 20 * 1024 * 1024
 
 
 class IngestError(Exception):
@@ -34,6 +37,13 @@ class IngestError(Exception):
         super().__init__(f"{path}: {reason}")
 
 
+def too_large(size: int, limit: int) -> str:
+    """The reason given for a file over the size limit (it is not read at all)."""
+    mib = 1024 * 1024
+    return (f"file too large ({size / mib:.1f} MiB; the limit is {limit / mib:.1f} MiB, "
+            f"MOTESOK_MAX_FILE_BYTES); not read")
+
+
 def _skipped(path: Path) -> bool:
     name = path.name
     lowered = name.lower()
@@ -41,13 +51,20 @@ def _skipped(path: Path) -> bool:
             or path.stem.lower() == "manifest" or lowered.startswith("manifest."))
 
 
+def _broken_link(path: Path) -> bool:
+    """A symbolic link whose target is missing, or that loops back to itself."""
+    return path.is_symlink() and not path.exists()
+
+
 def discover(paths: list[Path]) -> list[Path]:
     """Files to ingest under ``paths``, sorted.
 
     Folders are searched recursively for supported files, skipping hidden files and folders,
-    metadata sidecars, README and manifest files. A path given explicitly is returned as it is,
-    even when it does not exist or has an unsupported suffix, so that :func:`parse_file` reports
-    it.
+    metadata sidecars, README and manifest files. Symbolic links to files are followed (a link to
+    a file also found directly is listed once); broken links with a supported suffix are listed so
+    that :func:`parse_file` reports them; links to folders are not followed (no loops). A path
+    given explicitly is returned as it is, even when it does not exist or has an unsupported
+    suffix, so that :func:`parse_file` reports it.
     """
     found: dict[str, Path] = {}
     for raw in paths:
@@ -57,8 +74,12 @@ def discover(paths: list[Path]) -> list[Path]:
                 rel = candidate.relative_to(path)
                 if any(part.startswith(".") for part in rel.parts):
                     continue
-                if candidate.is_file() and candidate.suffix.lower() in SUPPORTED_SUFFIXES and not _skipped(candidate):
+                if candidate.suffix.lower() not in SUPPORTED_SUFFIXES or _skipped(candidate):
+                    continue
+                if candidate.is_file():
                     found.setdefault(str(candidate.resolve()), candidate)
+                elif _broken_link(candidate):
+                    found.setdefault(str(candidate), candidate)
         else:
             key = str(path.resolve()) if path.exists() else str(path)
             found.setdefault(key, path)
@@ -94,9 +115,28 @@ def parse_text(text: str, source: str, fmt: str = "txt", checksum: str = "",
     return ParsedDocument(document=meta, items=items)
 
 
-def parse_file(path: Path) -> ParsedDocument:
-    """Read, segment and describe one file; raise IngestError naming the file and the reason."""
+def _link_problem(path: Path) -> str:
+    try:
+        target = os.readlink(path)
+    except OSError:
+        target = "?"
+    try:
+        os.stat(path)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            return f"symbolic link loop ({path.name} -> {target})"
+    return f"broken symbolic link: its target {target} does not exist"
+
+
+def parse_file(path: Path, max_bytes: int | None = None) -> ParsedDocument:
+    """Read, segment and describe one file; raise IngestError naming the file and the reason.
+
+    Files larger than ``max_bytes`` (default :data:`MAX_BYTES`) are refused before they are read.
+    """
     path = Path(path)
+    limit = MAX_BYTES if max_bytes is None else max_bytes
+    if _broken_link(path):
+        raise IngestError(path, _link_problem(path))
     if not path.exists():
         raise IngestError(path, "file not found")
     if path.is_dir():
@@ -107,8 +147,8 @@ def parse_file(path: Path) -> ParsedDocument:
         raise IngestError(path, f"unsupported file type {suffix or '(no suffix)'!s}; supported: {supported}")
     try:
         size = path.stat().st_size
-        if size > MAX_BYTES:
-            raise IngestError(path, f"file too large ({size // (1024 * 1024)} MiB; limit {MAX_BYTES // (1024 * 1024)} MiB)")
+        if size > limit:
+            raise IngestError(path, too_large(size, limit))
         data = path.read_bytes()
     except OSError as exc:
         raise IngestError(path, f"cannot read the file: {exc.strerror or exc}") from exc
@@ -138,4 +178,4 @@ def parse_file(path: Path) -> ParsedDocument:
     return parsed
 
 
-__all__ = ["SUPPORTED_SUFFIXES", "IngestError", "discover", "parse_file", "parse_text"]
+__all__ = ["MAX_BYTES", "SUPPORTED_SUFFIXES", "IngestError", "discover", "parse_file", "parse_text", "too_large"]

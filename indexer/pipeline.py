@@ -16,7 +16,7 @@ from pathlib import Path
 
 from indexer.embed import embed_items
 from indexer.enrich import analyze_items
-from indexer.ingest import IngestError, discover, parse_file
+from indexer.ingest import MAX_BYTES, IngestError, discover, parse_file, too_large
 from indexer.records import IndexedItem, ParsedDocument, item_id
 from indexer.store.base import Store
 from indexer.store.sqlite import StoreError
@@ -49,6 +49,7 @@ class Indexer:
     embedder: object
     topics: object | None = None  # models.topics.TopicClassifier
     passage_tokens: int = 256
+    max_file_bytes: int = MAX_BYTES  # larger files are refused before they are read
 
     def build_items(self, parsed: ParsedDocument) -> list[IndexedItem]:
         """Analyze, embed and classify the items of one parsed document."""
@@ -89,34 +90,43 @@ class Indexer:
     def _index_file(self, path: Path, known, by_checksum, summary: IndexSummary, force: bool) -> None:
         t0 = time.perf_counter()
         source = str(path.resolve()) if path.exists() else str(path)
+        checksum = ""
         try:
-            checksum = hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else ""
+            if path.is_file():
+                size = path.stat().st_size
+                if size > self.max_file_bytes:  # refused before a byte is read: memory stays bounded
+                    self._fail(summary, f"{path}: {too_large(size, self.max_file_bytes)}", t0, source)
+                    return
+                with path.open("rb") as handle:
+                    checksum = hashlib.file_digest(handle, "sha256").hexdigest()
         except OSError as exc:
-            checksum = ""
             log.debug("unreadable %s: %s", path, exc)
         previous = known.get(source)
         if previous and previous[1] == checksum and not force:
             summary.unchanged += 1
+            log.info("unchanged", extra={"source": source, "outcome": "unchanged", "duration_ms": _ms(t0)})
             return
         twin = by_checksum.get(checksum)
         if checksum and twin and twin != source and Path(twin).exists():
             summary.duplicates += 1
             summary.messages.append(f"{path}: same content as {twin}; not indexed twice")
+            log.info("duplicate", extra={"source": source, "outcome": "duplicate", "same_as": twin,
+                                         "duration_ms": _ms(t0)})
             return
         try:
-            parsed = parse_file(path)
+            parsed = parse_file(path, self.max_file_bytes)
             parsed.document.source = source
             indexed = self.build_items(parsed)
         except IngestError as exc:
-            self._fail(summary, str(exc), t0)
+            self._fail(summary, str(exc), t0, source)
             return
         except Exception as exc:  # one bad file must not stop the run
-            self._fail(summary, f"{path}: unexpected error: {type(exc).__name__}: {exc}", t0)
+            self._fail(summary, f"{path}: unexpected error: {type(exc).__name__}: {exc}", t0, source)
             return
         try:
             self.store.write_document(parsed.document, indexed)
         except StoreError as exc:  # e.g. a rejected bulk item: the old version stays, retried next run
-            self._fail(summary, f"{path}: not stored: {exc}", t0)
+            self._fail(summary, f"{path}: not stored: {exc}", t0, source)
             return
         by_checksum[parsed.document.checksum] = source
         if previous:
@@ -126,11 +136,15 @@ class Indexer:
         summary.items += len(indexed)
         summary.passages += sum(len(i.vectors) for i in indexed)
         log.info("indexed", extra={"source": source, "outcome": "changed" if previous else "new",
-                                   "items": len(indexed), "duration_ms": round((time.perf_counter() - t0) * 1000)})
+                                   "items": len(indexed), "duration_ms": _ms(t0)})
 
     @staticmethod
-    def _fail(summary: IndexSummary, message: str, t0: float) -> None:
+    def _fail(summary: IndexSummary, message: str, t0: float, source: str | None = None) -> None:
         summary.failed += 1
         summary.messages.append(message)
-        log.warning("failed", extra={"outcome": "failed", "reason": message,
-                                     "duration_ms": round((time.perf_counter() - t0) * 1000)})
+        log.warning("failed", extra={"source": source, "outcome": "failed", "reason": message,
+                                     "duration_ms": _ms(t0)})
+
+
+def _ms(t0: float) -> int:
+    return round((time.perf_counter() - t0) * 1000)

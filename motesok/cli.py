@@ -85,6 +85,7 @@ def index(
         indexer = build_indexer(settings)
     except _store_errors() as exc:
         _fail(str(exc))
+    indexer.max_file_bytes = settings.max_file_bytes
     total = len(discover(paths))
     with Progress(TextColumn("Indexerar"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                   TextColumn("{task.description}"), transient=True, disable=not sys.stderr.isatty(),

@@ -28,6 +28,8 @@ class Settings(BaseSettings):
     )
     embedding_batch_size: int = Field(32, ge=1, le=1024, description="Passages per encode batch.")
     embedding_threads: int = Field(0, ge=0, description="Torch CPU threads; 0 means one per core.")
+    max_file_bytes: int = Field(20 * 1024 * 1024, ge=1, description=(
+        "Files larger than this many bytes are refused, before they are read, with a per-file message."))
     passage_tokens: int = Field(256, ge=32, le=512, description="Model tokens per passage window.")
     query_prefix: str = Field("query: ", description="Prefix the model expects before a query.")
     passage_prefix: str = Field("passage: ", description="Prefix the model expects before a passage.")

@@ -10,6 +10,7 @@ are dropped.
 
 from __future__ import annotations
 
+import logging
 import re
 
 from bs4 import BeautifulSoup, Comment, Doctype, NavigableString, ProcessingInstruction, Tag
@@ -23,6 +24,8 @@ _BLOCK = {"p", "div", "section", "article", "main", "header", "footer", "aside",
           "center", "body", "html"}
 _HEADINGS = {f"h{i}": i for i in range(1, 7)}
 _CHROME = re.compile(r"cookie|skip-?link|breadcrumb|share|social", re.I)
+
+log = logging.getLogger("motesok.parse.html")
 
 
 class _Renderer:
@@ -169,8 +172,26 @@ def html_to_text(html: str) -> RawText:
         title = re.sub(r"\s+", " ", soup.title.get_text(" ")).strip()
     renderer = _Renderer()
     root = soup.body or soup
-    renderer.walk(root)
-    renderer.flush()
-    text = "\n".join(renderer.lines).strip("\n")
+    try:
+        renderer.walk(root)
+        renderer.flush()
+        text = "\n".join(renderer.lines).strip("\n")
+    except RecursionError:
+        # Elements nested deeper than the renderer's recursion can follow (hundreds of levels:
+        # generated or broken pages). Keep the words, one line per text node, without the layout.
+        log.debug("HTML nested too deeply for its layout; read as plain text")
+        text = _flat_text(root)
     text = re.sub(r"\n{3,}", "\n\n", text)
     return RawText(text, title_hint=title)
+
+
+def _flat_text(root: Tag) -> str:
+    """The page's text without structure, iteratively (no recursion), skipping dropped elements."""
+    lines = []
+    for node in root.descendants:
+        if not isinstance(node, NavigableString) or isinstance(node, (Comment, Doctype, ProcessingInstruction)):
+            continue
+        line = re.sub(r"\s+", " ", str(node)).strip()
+        if line and not any((parent.name or "").lower() in _DROP for parent in node.parents):
+            lines.append(line)
+    return "\n".join(lines)
