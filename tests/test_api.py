@@ -128,6 +128,24 @@ def test_hybrid_filters_keep_facets_disjunctive(api_client):
     assert len(facet(body, "body")) >= 2, "the body facet must still list the other bodies"
 
 
+@pytest.mark.parametrize("mode", ["hybrid", "semantic"])
+def test_a_facet_count_is_the_total_its_filter_gives(api_client, mode):
+    # The vector leg ranks every item; only hits near the best one count as matches, and that
+    # cut must not depend on the filters, or ticking "Body (12)" would give another number.
+    broad = search(api_client, q="vård för äldre", mode=mode)
+    assert broad["total"] > 0
+    for name, count in list(facet(broad, "body").items())[:3]:
+        narrowed = search(api_client, q="vård för äldre", mode=mode, body=name, limit=100)
+        assert narrowed["total"] == count, name
+    year, count = next(iter(facet(broad, "year").items()))
+    assert search(api_client, q="vård för äldre", mode=mode, year=year)["total"] == count
+
+
+def test_semantic_matches_stop_at_the_margin(api_client):
+    body = search(api_client, q="ambulanshelikopter", mode="semantic", limit=100)
+    assert 0 < body["total"] < 100, "the margin must cut the semantic tail"
+
+
 def test_topic_doc_type_and_date_filters(api_client, broad):
     topic = next(iter(facet(broad, "topic")), None)
     if topic is not None:

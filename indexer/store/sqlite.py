@@ -131,9 +131,11 @@ class SQLiteStore:
         except sqlite3.DatabaseError as exc:
             raise StoreError(f"cannot open the store {self.path}: {exc}") from exc
         self._check_model(embedding_model, dim)
-        self._matrix: np.ndarray | None = None
-        self._matrix_rows: np.ndarray | None = None  # item rowid per passage row
-        self._matrix_version: int | None = None
+        self._matrix: np.ndarray | None = None  # every passage vector, ordered by item
+        self._starts: np.ndarray | None = None  # first matrix row of each item
+        self._item_rowids: np.ndarray | None = None  # the item of each run of rows
+        self._matrix_version: tuple[int, int] | None = None
+        self._scores_cache: dict[bytes, np.ndarray] = {}
 
     # -- model bookkeeping -------------------------------------------------------------
 
@@ -254,50 +256,63 @@ class SQLiteStore:
         return [Scored(item_id, -rank) for item_id, rank in rows]
 
     def _load_matrix(self) -> None:
+        """(Re)load the passage matrix when another connection or this one changed the data."""
         version = self._conn.execute("PRAGMA data_version").fetchone()[0]
         generation = (version, self._conn.total_changes)
         if self._matrix is not None and self._matrix_version == generation:
             return
         rows = self._conn.execute("SELECT item_rowid, vector FROM passages ORDER BY item_rowid, idx").fetchall()
         if rows:
-            self._matrix_rows = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
+            passage_items = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
             self._matrix = np.frombuffer(b"".join(r[1] for r in rows), dtype=np.float32).reshape(len(rows), -1)
+            # passages are ordered by item: each item's passages are one run starting at _starts[i]
+            self._starts = np.flatnonzero(np.r_[True, passage_items[1:] != passage_items[:-1]])
+            self._item_rowids = passage_items[self._starts]
         else:
-            self._matrix_rows = np.zeros(0, dtype=np.int64)
             self._matrix = np.zeros((0, 1), dtype=np.float32)
+            self._starts = self._item_rowids = np.zeros(0, dtype=np.int64)
+        self._scores_cache.clear()
         self._matrix_version = generation
 
+    def _item_scores(self, query: np.ndarray) -> np.ndarray:
+        """Every item's best-passage similarity to ``query``.
+
+        A search runs the vector leg once per active facet (disjunctive counts) with the same
+        query vector; the scan of all passages is the costly part, so the last few are kept.
+        """
+        key = query.tobytes()
+        scores = self._scores_cache.get(key)
+        if scores is None:
+            scores = np.maximum.reduceat(self._matrix @ query, self._starts)
+            self._scores_cache[key] = scores
+            while len(self._scores_cache) > 8:
+                self._scores_cache.pop(next(iter(self._scores_cache)))
+        return scores
+
     def vector_search(self, vector: np.ndarray, filters: Filters, limit: int) -> list[Scored]:
+        query = np.asarray(vector, dtype=np.float32).reshape(-1)
         with self._lock:
             self._load_matrix()
-            matrix, passage_items = self._matrix, self._matrix_rows
-            allowed = None
+            if len(self._item_rowids) == 0:
+                return []
+            if query.shape[0] != self._matrix.shape[1]:
+                raise StoreError(f"query vector has {query.shape[0]} dimensions, the store holds {self._matrix.shape[1]}")
+            scores, item_rowids = self._item_scores(query), self._item_rowids
             if not filters.is_empty():
                 where, params = _filter_sql(filters)
                 allowed = np.fromiter(
                     (r[0] for r in self._conn.execute(f"SELECT i.rowid FROM items i WHERE {where}", params)),
                     dtype=np.int64,
                 )
-        assert matrix is not None and passage_items is not None
-        if len(passage_items) == 0:
-            return []
-        query = np.asarray(vector, dtype=np.float32).reshape(-1)
-        if query.shape[0] != matrix.shape[1]:
-            raise StoreError(f"query vector has {query.shape[0]} dimensions, the store holds {matrix.shape[1]}")
-        scores = matrix @ query
-        if allowed is not None:
-            scores = np.where(np.isin(passage_items, allowed), scores, -np.inf)
-        # An item's score is its best passage: order passages, keep each item's first.
-        order = np.argsort(-scores, kind="stable")
-        best: dict[int, float] = {}
-        for idx in order:
-            score = scores[idx]
-            if score == -np.inf or len(best) >= limit:
-                break
-            best.setdefault(int(passage_items[idx]), float(score))
+                scores = np.where(np.isin(item_rowids, allowed), scores, -np.inf)
+        # the best ``limit`` without sorting them all; then order just those (ties: lower rowid first)
+        k = min(limit, len(scores))
+        top = np.argpartition(-scores, k - 1)[:k] if k < len(scores) else np.arange(len(scores))
+        top = top[np.lexsort((item_rowids[top], -scores[top]))]
+        top = top[scores[top] > -np.inf]
         with self._lock:
-            ids = self._ids_for_rowids(list(best))
-        return [Scored(ids[rowid], score) for rowid, score in best.items() if rowid in ids]
+            ids = self._ids_for_rowids([int(item_rowids[i]) for i in top])
+        return [Scored(ids[int(item_rowids[i])], float(scores[i])) for i in top if int(item_rowids[i]) in ids]
 
     def _ids_for_rowids(self, rowids: list[int]) -> dict[int, str]:
         out: dict[int, str] = {}
