@@ -151,9 +151,9 @@ def load(url: str, queries: list[BenchQuery], clients: int, seconds: float, seed
 
 
 def measure(data_dir: Path, n_queries: int = 300, load_clients: int = 0, load_seconds: float = 60,
-            log_path: Path | None = None) -> dict:
+            log_path: Path | None = None, extra_env: dict | None = None) -> dict:
     queries = query_set(data_dir, n_queries)
-    with running_server(data_dir, log_path) as (url, pid):
+    with running_server(data_dir, log_path, extra_env) as (url, pid):
         result = {"queries": len(queries), "filtered": sum(1 for q in queries if q.params)}
         result["memory_idle"] = memory_mb(pid)
         result["single"] = single_client(url, queries)

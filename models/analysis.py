@@ -153,6 +153,9 @@ class SwedishAnalyzer:
         self._token = lru_cache(maxsize=262_144)(self._analyze_token)
         self._word = lru_cache(maxsize=262_144)(self._analyze_word)
         self._chunk = lru_cache(maxsize=262_144)(self._analyze_chunk)
+        self._chunk_terms = lru_cache(maxsize=262_144)(
+            lambda chunk: frozenset(t for *_, terms in self._chunk(chunk) for t, _ in terms)
+        )
         self._synonym_rules = self._load_synonyms()
         # first-word match key → (pattern, expansions) to try there
         self._synonym_index: dict[str, list] = {}
@@ -205,9 +208,18 @@ class SwedishAnalyzer:
         wanted = set(query.terms())
         if not wanted:
             return []
-        spans = sorted(
-            (start, end) for start, end, _, terms in self._pieces(text) if any(t in wanted for t, _ in terms)
-        )
+        # Most words do not match: test each whitespace chunk's term set first, cached per chunk.
+        spans = []
+        chunk_terms = self._chunk_terms
+        for m in _CHUNK.finditer(text):
+            word = m.group()
+            if wanted.isdisjoint(chunk_terms(word)):
+                continue
+            offset = m.start()
+            for start, end, _, terms in self._chunk(word):
+                if any(t in wanted for t, _ in terms):
+                    spans.append((offset + start, offset + end))
+        spans.sort()
         merged: list[tuple[int, int]] = []
         for start, end in spans:
             if merged and start <= merged[-1][1]:

@@ -312,6 +312,7 @@ class SentenceTransformerEmbedder(PassageSplitter):
         # shares with the model; counting must see them off. One lock orders the two uses.
         self._backend = getattr(self.model.tokenizer, "backend_tokenizer", None)
         self._lock = threading.RLock()
+        self._preprocess = getattr(self.model, "preprocess", None) or self.model.tokenize
 
     def __repr__(self) -> str:
         return f"SentenceTransformerEmbedder({self.name!r}, dim={self.dim}, batch_size={self.batch_size})"
@@ -323,7 +324,16 @@ class SentenceTransformerEmbedder(PassageSplitter):
     # -- embedding
 
     def embed_query(self, text: str) -> np.ndarray:
-        return self._encode([self.query_prefix + text])[0]
+        # One short text: the model's own modules directly, without encode()'s batching
+        # machinery (~5 ms of a ~25 ms query). Only tokenizing takes the lock: the forward
+        # pass is thread-safe, so concurrent requests embed side by side.
+        if self.device != "cpu":
+            return self._encode([self.query_prefix + text])[0]
+        with self._lock:
+            features = self._preprocess([self.query_prefix + text])
+        with self._torch.inference_mode():
+            vector = self.model(features)["sentence_embedding"][0]
+        return _normalise_rows(vector.float().numpy()[None, :])[0]
 
     def embed_passages(self, texts: list[str]) -> np.ndarray:
         if not texts:

@@ -47,6 +47,10 @@ class Settings(BaseSettings):
         description="Vector hits count only within this cosine similarity of the store's best hit for the query.",
     )
 
+    query_cache_size: int = Field(
+        1024, ge=0, description="Query embeddings kept for repeated queries (paging, facets, export); 0 turns it off."
+    )
+
     opensearch_url: str | None = Field(None, description="OpenSearch URL, e.g. https://localhost:9200.")
     opensearch_user: str | None = Field(None, description="OpenSearch user name.")
     opensearch_password: str | None = Field(None, description="OpenSearch password.")

@@ -29,6 +29,7 @@ class RankingConfig:
     keyword_candidates: int
     vector_candidates: int
     vector_margin: float
+    query_cache_size: int = 1024
 
     @classmethod
     def from_settings(cls, settings) -> "RankingConfig":
@@ -56,7 +57,7 @@ class SearchService:
             ranking = RankingConfig.from_settings(Settings())
         self.ranking = ranking
         # Paging, sorting, facet clicks and export repeat a query: embed it once.
-        self._embed = lru_cache(maxsize=1024)(embedder.embed_query)
+        self._embed = lru_cache(maxsize=ranking.query_cache_size)(embedder.embed_query)
         # The query embedding (the model) and the keyword leg (SQLite) both run outside the
         # GIL, so one search uses both cores.
         self._pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="motesok-embed")

@@ -136,6 +136,8 @@ class SQLiteStore:
         self._item_rowids: np.ndarray | None = None  # the item of each run of rows
         self._matrix_version: tuple[int, int] | None = None
         self._scores_cache: dict[bytes, np.ndarray] = {}
+        self._facets: dict[str, tuple] | None = None
+        self._facets_version: tuple[int, int] | None = None
 
     # -- model bookkeeping -------------------------------------------------------------
 
@@ -244,14 +246,23 @@ class SQLiteStore:
         if not terms:
             return []
         match = " OR ".join(_fts_phrase(t) for t in terms)
-        where, params = _filter_sql(filters)
-        sql = (
-            f"SELECT i.id, bm25(items_fts, {TITLE_WEIGHT}, {TEXT_WEIGHT}) AS rank "
-            f"FROM items_fts JOIN items i ON i.rowid = items_fts.rowid "
-            f"WHERE items_fts MATCH ? AND {where} ORDER BY rank LIMIT ?"
-        )
+        rank = f"bm25(items_fts, {TITLE_WEIGHT}, {TEXT_WEIGHT})"
         with self._lock:
-            rows = self._conn.execute(sql, [match, *params, limit]).fetchall()
+            if filters.is_empty():
+                # no join: ranking every match is the cost, so look up ids for the top only
+                rows = self._conn.execute(
+                    f"SELECT rowid, {rank} AS rank FROM items_fts WHERE items_fts MATCH ? ORDER BY rank LIMIT ?",
+                    (match, limit),
+                ).fetchall()
+                ids = self._ids_for_rowids([r[0] for r in rows])
+                rows = [(ids[rowid], rank) for rowid, rank in rows if rowid in ids]
+            else:
+                where, params = _filter_sql(filters)
+                rows = self._conn.execute(
+                    f"SELECT i.id, {rank} AS rank FROM items_fts JOIN items i ON i.rowid = items_fts.rowid "
+                    f"WHERE items_fts MATCH ? AND {where} ORDER BY rank LIMIT ?",
+                    [match, *params, limit],
+                ).fetchall()
         # FTS5's bm25 is negative, lower is better; flip it so higher is better like every leg.
         return [Scored(item_id, -rank) for item_id, rank in rows]
 
@@ -332,23 +343,37 @@ class SQLiteStore:
         return [r[0] for r in rows]
 
     def facet_values(self, item_ids: list[str]) -> dict[str, dict[str, list[Any]]]:
-        out: dict[str, dict[str, list[Any]]] = {}
         with self._lock:
-            for chunk in _chunks(item_ids, 500):
-                marks = ",".join("?" * len(chunk))
-                rows = self._conn.execute(
-                    f"SELECT id, organisation, body, year, topics, doc_type, date FROM items WHERE id IN ({marks})", chunk
-                ).fetchall()
-                for item_id, organisation, body, year, topics, doc_type, date in rows:
-                    out[item_id] = {
-                        "organisation": [organisation] if organisation else [],
-                        "body": [body] if body else [],
-                        "year": [year] if year is not None else [],
-                        "topic": json.loads(topics),
-                        "doc_type": [doc_type] if doc_type else [],
-                        "date": [date] if date else [],
-                    }
+            cache = self._facet_table()
+        out: dict[str, dict[str, list[Any]]] = {}
+        for item_id in item_ids:
+            row = cache.get(item_id)
+            if row is not None:
+                organisation, body, year, topics, doc_type, date = row
+                out[item_id] = {
+                    "organisation": [organisation] if organisation else [],
+                    "body": [body] if body else [],
+                    "year": [year] if year is not None else [],
+                    "topic": list(topics),
+                    "doc_type": [doc_type] if doc_type else [],
+                    "date": [date] if date else [],
+                }
         return out
+
+    def _facet_table(self) -> dict[str, tuple]:
+        """Every item's facet values, kept in memory (~200 bytes an item): a search counts
+        facets over up to a thousand candidates, several times when filters are active."""
+        version = self._conn.execute("PRAGMA data_version").fetchone()[0]
+        generation = (version, self._conn.total_changes)
+        if self._facets is None or self._facets_version != generation:
+            self._facets = {
+                item_id: (organisation, body, year, tuple(json.loads(topics)), doc_type, date)
+                for item_id, organisation, body, year, topics, doc_type, date in self._conn.execute(
+                    "SELECT id, organisation, body, year, topics, doc_type, date FROM items"
+                )
+            }
+            self._facets_version = generation
+        return self._facets
 
     def get_items(self, item_ids: list[str]) -> list[StoredItem]:
         found: dict[str, StoredItem] = {}
