@@ -34,7 +34,10 @@ EXPORT_COLUMNS = ("id", "title", "organisation", "body", "date", "doc_type", "pa
 def _errors(exc: RequestValidationError) -> list[dict[str, Any]]:
     out = []
     for e in exc.errors():
-        loc = [str(p) for p in e.get("loc", ()) if p not in ("query", "path", "body")]
+        loc = list(e.get("loc", ()))
+        if loc and loc[0] in ("query", "path", "body", "header", "cookie"):  # where, not which field
+            loc = loc[1:]  # (only the first: "body" is also the name of a filter)
+        loc = [str(p) for p in loc]
         out.append({"field": ".".join(loc) or None, "message": e.get("msg", "invalid")})
     return out
 

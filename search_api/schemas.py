@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field, field_validator
 
@@ -13,6 +13,7 @@ Mode = Literal["hybrid", "keyword", "semantic"]
 Sort = Literal["relevance", "date"]
 MAX_QUERY_CHARS = 500
 MAX_LIMIT = 100
+MAX_FILTER_VALUES = 100
 
 
 class SearchParams(BaseModel):
@@ -20,11 +21,13 @@ class SearchParams(BaseModel):
 
     q: str = Field(..., min_length=1, max_length=MAX_QUERY_CHARS, description="Sökfråga / query text.")
     mode: Mode = "hybrid"
-    organisation: list[str] = Field(default_factory=list)
-    body: list[str] = Field(default_factory=list)
-    year: list[int] = Field(default_factory=list)
-    topic: list[str] = Field(default_factory=list)
-    doc_type: list[str] = Field(default_factory=list)
+    # Bounded: a store gets at most MAX_FILTER_VALUES values per field, and years it can hold
+    # (a 30-digit "year" overflowed SQLite's integers: a 500 found by the fuzz test).
+    organisation: list[str] = Field(default_factory=list, max_length=MAX_FILTER_VALUES)
+    body: list[str] = Field(default_factory=list, max_length=MAX_FILTER_VALUES)
+    year: list[Annotated[int, Field(ge=1, le=9999)]] = Field(default_factory=list, max_length=MAX_FILTER_VALUES)
+    topic: list[str] = Field(default_factory=list, max_length=MAX_FILTER_VALUES)
+    doc_type: list[str] = Field(default_factory=list, max_length=MAX_FILTER_VALUES)
     date_from: dt.date | None = None
     date_to: dt.date | None = None
     sort: Sort = "relevance"

@@ -327,7 +327,9 @@ def register_pages(app: FastAPI) -> None:
     async def unrouted(request: Request, exc: StarletteHTTPException):
         """Errors raised by routing itself (no such path, wrong method): the API's JSON shape under
         ``/api``, a Swedish page elsewhere. The API's own ``HTTPException``s keep their handler."""
-        wants_page = not request.url.path.startswith(("/api/", "/static/", "/docs", "/openapi", "/redoc"))
+        path = request.url.path
+        # "/api" itself counts as API (a client's URL normalisation turns "/api/items/.." into it)
+        wants_page = path != "/api" and not path.startswith(("/api/", "/static/", "/docs", "/openapi", "/redoc"))
         if exc.status_code == 404 and wants_page and request.method in ("GET", "HEAD"):
             return render("not_found.html", status=404, state=PageState(), item_id=None)
         message = {404: "hittades inte", 405: "metoden är inte tillåten"}.get(exc.status_code, str(exc.detail))
