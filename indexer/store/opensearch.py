@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import copy
 import logging
+import re
 import uuid
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -740,7 +741,21 @@ class OpenSearchStore:
                 if previous != name:
                     with self._errors(f"delete the old index {previous}"):
                         self.client.indices.delete(index=previous, ignore_unavailable=True)
+        self._drop_abandoned(before=name, keep=set(old))
         return name
+
+    def _drop_abandoned(self, *, before: str, keep: set[str]) -> None:
+        """Delete the versioned indices of this alias that a killed rebuild left behind: older than
+        the index just swapped in and never behind the alias. Newer ones are left alone (a rebuild
+        started later may still be writing there)."""
+        pattern = re.compile(re.escape(self.alias) + r"-v\d{20}")
+        with self._errors(f"list the indices of {self.alias}"):
+            names = sorted(self.client.indices.get(index=f"{self.alias}-v*", ignore_unavailable=True))
+        for index in names:
+            if pattern.fullmatch(index) and index < before and index not in keep:
+                with self._errors(f"delete the unfinished index {index}"):
+                    self.client.indices.delete(index=index, ignore_unavailable=True)
+                log.info("deleted an unfinished index", extra={"index": index, "alias": self.alias})
 
     def abort_full_reindex(self) -> None:
         """Drop the half-built index; the alias never pointed at it."""
