@@ -13,6 +13,7 @@ import time
 import uuid
 from collections.abc import Iterator
 from typing import Annotated, Any
+from urllib.parse import unquote_plus
 
 from fastapi import Depends, FastAPI, HTTPException, Query, Request
 from fastapi.exceptions import RequestValidationError
@@ -91,8 +92,9 @@ def create_app(settings: Settings | None = None, service: SearchService | None =
                      "status": status, "outcome": outcome,
                      "duration_ms": round((time.perf_counter() - started) * 1000, 1)}
             if settings.log_queries:
-                extra["query"] = str(request.url.query)
-            log.info("request", extra=extra)
+                extra["query"] = unquote_plus(str(request.url.query))  # readable: "q=ambulanshelikopter&year=2024"
+            # One line per request; the query string only when MOTESOK_LOG_QUERIES is on.
+            log.log(logging.ERROR if outcome == "error" else logging.INFO, "request", extra=extra)
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, exc: RequestValidationError):
