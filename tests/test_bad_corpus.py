@@ -36,7 +36,10 @@ from tests.parse_helpers import blank_pdf, encrypt_pdf, make_docx, make_pdf, oth
 pytestmark = pytest.mark.model
 
 BIG_BYTES = 50 * 1000 * 1000  # "50 MB"
-MEMORY_BOUND = 1536 * 1024 * 1024  # peak RSS of the index run with the 50 MB file beside it
+# The big file may add at most this to the peak RSS of a run without it. An absolute bound is
+# machine-dependent (CI peaked at 1.7 GB where this machine peaks at 1.1 GB, both from the model
+# and thread pools); reading the 50 MB file would add at least 100 MB (bytes plus text).
+BIG_FILE_MEMORY_MARGIN = 64 * 1024 * 1024
 
 GOOD_COPIES = {  # small real documents: little to embed
     "ks-au-kallelse.txt": CORPUS / "extra" / "kungsbacka_ks-au_2025-03-04_kallelse.txt",
@@ -380,9 +383,10 @@ def test_big_file_is_refused_unread_with_bounded_memory(outcome):
     assert (outcome.folder / "stor.txt").stat().st_size == BIG_BYTES
     line = next(m for m in outcome.second.messages() if "stor.txt" in m)
     assert re.search(r"file too large \(47\.7 MiB; the limit is 20\.0 MiB, MOTESOK_MAX_FILE_BYTES\)", line), line
-    assert outcome.second.max_rss < MEMORY_BOUND, f"peak RSS {outcome.second.max_rss / 2**20:.0f} MiB"
     # no more than the run without it (model, spaCy, a few small documents) plus a margin
-    assert outcome.second.max_rss < outcome.first.max_rss + 128 * 2**20
+    assert outcome.second.max_rss < outcome.first.max_rss + BIG_FILE_MEMORY_MARGIN, (
+        f"peak RSS {outcome.second.max_rss / 2**20:.0f} MiB with the big file, "
+        f"{outcome.first.max_rss / 2**20:.0f} MiB without")
 
 
 def test_ignored_entries_give_no_message(outcome):
