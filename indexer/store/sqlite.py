@@ -121,7 +121,9 @@ class SQLiteStore:
         except OSError as exc:
             raise StoreError(f"cannot create data directory {self.data_dir}: {exc.strerror}") from exc
         self.path = self.data_dir / DB_NAME
-        self._lock = threading.RLock()
+        self._lock = threading.RLock()  # orders the writing connection's users
+        self._local = threading.local()  # each thread's reading connection
+        self._readers: list[sqlite3.Connection] = []
         try:
             self._conn = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None, timeout=30)
             self._conn.execute("PRAGMA journal_mode=WAL")
@@ -247,22 +249,22 @@ class SQLiteStore:
             return []
         match = " OR ".join(_fts_phrase(t) for t in terms)
         rank = f"bm25(items_fts, {TITLE_WEIGHT}, {TEXT_WEIGHT})"
-        with self._lock:
-            if filters.is_empty():
-                # no join: ranking every match is the cost, so look up ids for the top only
-                rows = self._conn.execute(
-                    f"SELECT rowid, {rank} AS rank FROM items_fts WHERE items_fts MATCH ? ORDER BY rank LIMIT ?",
-                    (match, limit),
-                ).fetchall()
-                ids = self._ids_for_rowids([r[0] for r in rows])
-                rows = [(ids[rowid], rank) for rowid, rank in rows if rowid in ids]
-            else:
-                where, params = _filter_sql(filters)
-                rows = self._conn.execute(
-                    f"SELECT i.id, {rank} AS rank FROM items_fts JOIN items i ON i.rowid = items_fts.rowid "
-                    f"WHERE items_fts MATCH ? AND {where} ORDER BY rank LIMIT ?",
-                    [match, *params, limit],
-                ).fetchall()
+        conn = self._reader()
+        if filters.is_empty():
+            # no join: ranking every match is the cost, so look up ids for the top only
+            rows = conn.execute(
+                f"SELECT rowid, {rank} AS rank FROM items_fts WHERE items_fts MATCH ? ORDER BY rank LIMIT ?",
+                (match, limit),
+            ).fetchall()
+            ids = self._ids_for_rowids([r[0] for r in rows], conn)
+            rows = [(ids[rowid], rank) for rowid, rank in rows if rowid in ids]
+        else:
+            where, params = _filter_sql(filters)
+            rows = conn.execute(
+                f"SELECT i.id, {rank} AS rank FROM items_fts JOIN items i ON i.rowid = items_fts.rowid "
+                f"WHERE items_fts MATCH ? AND {where} ORDER BY rank LIMIT ?",
+                [match, *params, limit],
+            ).fetchall()
         # FTS5's bm25 is negative, lower is better; flip it so higher is better like every leg.
         return [Scored(item_id, -rank) for item_id, rank in rows]
 
@@ -282,54 +284,62 @@ class SQLiteStore:
         else:
             self._matrix = np.zeros((0, 1), dtype=np.float32)
             self._starts = self._item_rowids = np.zeros(0, dtype=np.int64)
-        self._scores_cache.clear()
+        self._scores_cache = {}
         self._matrix_version = generation
 
-    def _item_scores(self, query: np.ndarray) -> np.ndarray:
+    def _snapshot(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, dict]:
+        """The current matrix, item runs, item rowids and score cache, consistent with each other."""
+        with self._lock:
+            self._load_matrix()
+            return self._matrix, self._starts, self._item_rowids, self._scores_cache
+
+    def _item_scores(self, query: np.ndarray, snapshot: tuple) -> np.ndarray:
         """Every item's best-passage similarity to ``query``.
 
         A search runs the vector leg once per active facet (disjunctive counts) with the same
         query vector; the scan of all passages is the costly part, so the last few are kept.
+        The scan runs outside the lock, so other searches go on meanwhile.
         """
+        matrix, starts, _, cache = snapshot
         key = query.tobytes()
-        scores = self._scores_cache.get(key)
+        scores = cache.get(key)
         if scores is None:
-            scores = np.maximum.reduceat(self._matrix @ query, self._starts)
-            self._scores_cache[key] = scores
-            while len(self._scores_cache) > 8:
-                self._scores_cache.pop(next(iter(self._scores_cache)))
+            scores = np.maximum.reduceat(matrix @ query, starts)
+            with self._lock:  # a reload replaces the cache object: stale scores land in the old one
+                cache[key] = scores
+                while len(cache) > 8:
+                    cache.pop(next(iter(cache)))
         return scores
 
     def vector_search(self, vector: np.ndarray, filters: Filters, limit: int) -> list[Scored]:
         query = np.asarray(vector, dtype=np.float32).reshape(-1)
-        with self._lock:
-            self._load_matrix()
-            if len(self._item_rowids) == 0:
-                return []
-            if query.shape[0] != self._matrix.shape[1]:
-                raise StoreError(f"query vector has {query.shape[0]} dimensions, the store holds {self._matrix.shape[1]}")
-            scores, item_rowids = self._item_scores(query), self._item_rowids
-            if not filters.is_empty():
-                where, params = _filter_sql(filters)
-                allowed = np.fromiter(
-                    (r[0] for r in self._conn.execute(f"SELECT i.rowid FROM items i WHERE {where}", params)),
-                    dtype=np.int64,
-                )
-                scores = np.where(np.isin(item_rowids, allowed), scores, -np.inf)
+        snapshot = self._snapshot()
+        matrix, _, item_rowids, _ = snapshot
+        if len(item_rowids) == 0:
+            return []
+        if query.shape[0] != matrix.shape[1]:
+            raise StoreError(f"query vector has {query.shape[0]} dimensions, the store holds {matrix.shape[1]}")
+        scores = self._item_scores(query, snapshot)
+        conn = self._reader()
+        if not filters.is_empty():
+            where, params = _filter_sql(filters)
+            allowed = np.fromiter(
+                (r[0] for r in conn.execute(f"SELECT i.rowid FROM items i WHERE {where}", params)), dtype=np.int64
+            )
+            scores = np.where(np.isin(item_rowids, allowed), scores, -np.inf)
         # the best ``limit`` without sorting them all; then order just those (ties: lower rowid first)
         k = min(limit, len(scores))
         top = np.argpartition(-scores, k - 1)[:k] if k < len(scores) else np.arange(len(scores))
         top = top[np.lexsort((item_rowids[top], -scores[top]))]
         top = top[scores[top] > -np.inf]
-        with self._lock:
-            ids = self._ids_for_rowids([int(item_rowids[i]) for i in top])
+        ids = self._ids_for_rowids([int(item_rowids[i]) for i in top], conn)
         return [Scored(ids[int(item_rowids[i])], float(scores[i])) for i in top if int(item_rowids[i]) in ids]
 
-    def _ids_for_rowids(self, rowids: list[int]) -> dict[int, str]:
+    def _ids_for_rowids(self, rowids: list[int], conn: sqlite3.Connection) -> dict[int, str]:
         out: dict[int, str] = {}
         for chunk in _chunks(rowids, 500):
             marks = ",".join("?" * len(chunk))
-            out.update(self._conn.execute(f"SELECT rowid, id FROM items WHERE rowid IN ({marks})", chunk).fetchall())
+            out.update(conn.execute(f"SELECT rowid, id FROM items WHERE rowid IN ({marks})", chunk).fetchall())
         return out
 
     def filtered_ids(self, filters: Filters, limit: int) -> list[str]:
@@ -377,16 +387,16 @@ class SQLiteStore:
 
     def get_items(self, item_ids: list[str]) -> list[StoredItem]:
         found: dict[str, StoredItem] = {}
-        with self._lock:
-            for chunk in _chunks(item_ids, 500):
-                marks = ",".join("?" * len(chunk))
-                for row in self._conn.execute(
-                    f"SELECT {_ITEM_COLUMNS} FROM items i JOIN documents d ON d.id = i.document_id "
-                    f"WHERE i.id IN ({marks})",
-                    chunk,
-                ):
-                    stored = _row_to_item(row)
-                    found[stored.id] = stored
+        conn = self._reader()
+        for chunk in _chunks(item_ids, 500):
+            marks = ",".join("?" * len(chunk))
+            for row in conn.execute(
+                f"SELECT {_ITEM_COLUMNS} FROM items i JOIN documents d ON d.id = i.document_id "
+                f"WHERE i.id IN ({marks})",
+                chunk,
+            ):
+                stored = _row_to_item(row)
+                found[stored.id] = stored
         return [found[i] for i in item_ids if i in found]
 
     def get_document(self, document_id: str) -> tuple[DocumentMeta, list[StoredItem]] | None:
@@ -436,8 +446,23 @@ class SQLiteStore:
             by_body=grouped["body"], by_year=grouped["year"], newest_date_by_body=newest,
         )
 
+    def _reader(self) -> sqlite3.Connection:
+        """This thread's connection for searches. WAL lets readers run side by side, while one
+        shared connection would make concurrent requests wait for each other."""
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None, timeout=30)
+            conn.execute("PRAGMA query_only=ON")
+            self._local.conn = conn
+            with self._lock:
+                self._readers.append(conn)
+        return conn
+
     def close(self) -> None:
         with self._lock:
+            for conn in self._readers:
+                conn.close()
+            self._readers.clear()
             self._conn.close()
 
 
