@@ -134,6 +134,21 @@ class StoreConformance:
         assert {h.item_id for h in loaded.vector_search(unit(0, 1, 0, 0), ranged, 10)} == {i.id for i in archive[0][1]}
         assert loaded.keyword_search(kq("budget"), Filters(date_from="2025-01-01"), 10) == []
 
+    def test_undated_items_fall_outside_any_date_range(self, loaded):
+        doc, items = make_document("odaterad.txt", date=None, body="Revisionen", items=[
+            ("budget", "budget utan datum", [], [unit(0, 1, 0, 0)]),
+        ])
+        loaded.write_document(doc, items)
+        undated = items[0].id
+        assert undated in {h.item_id for h in loaded.keyword_search(kq("budget"), Filters(), 10)}
+        for dates in (Filters(date_to="2030-12-31"), Filters(date_from="1900-01-01")):
+            assert undated not in {h.item_id for h in loaded.keyword_search(kq("budget"), dates, 10)}
+            assert undated not in {h.item_id for h in loaded.vector_search(unit(0, 1, 0, 0), dates, 10)}
+        # a filter value the store has never seen matches nothing, alone or beside a known one
+        assert loaded.vector_search(unit(0, 1, 0, 0), Filters(topic=("okänt ämne",)), 10) == []
+        revision = Filters(body=("Revisionen", "Okänd nämnd"))
+        assert [h.item_id for h in loaded.vector_search(unit(0, 1, 0, 0), revision, 10)] == [undated]
+
     def test_filtered_ids_newest_first(self, loaded, archive):
         ids = loaded.filtered_ids(Filters(), 100)
         assert ids[0] == archive[2][1][0].id and len(ids) == 6

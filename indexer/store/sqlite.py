@@ -6,11 +6,13 @@ Why this shape:
 - WAL mode: readers (the API) keep answering while an index run writes; every document is
   replaced in one transaction, so a killed run leaves the last committed state.
 - Vectors as float32 blobs, loaded into one in-memory matrix and searched exactly. At 100k items
-  (~200k passages × 384 dims) that is ~300 MB and a few ms per query; no ANN index to keep in sync.
+  (~240k passages × 384 dims) that is ~370 MB and ~20 ms per query; no ANN index to keep in sync.
+  Facet columns are kept beside it, so filters are numpy masks (``sqlite_memory``).
 """
 
 from __future__ import annotations
 
+import gc
 import json
 import sqlite3
 import threading
@@ -27,6 +29,8 @@ from indexer.store.base import (
     StoredItem,
     StoreStats,
 )
+from indexer.store.sqlite_memory import SearchMemory
+from indexer.store.sqlite_memory import load as load_search_memory
 
 SCHEMA_VERSION = "1"
 DB_NAME = "motesok.sqlite3"
@@ -133,13 +137,7 @@ class SQLiteStore:
         except sqlite3.DatabaseError as exc:
             raise StoreError(f"cannot open the store {self.path}: {exc}") from exc
         self._check_model(embedding_model, dim)
-        self._matrix: np.ndarray | None = None  # every passage vector, ordered by item
-        self._starts: np.ndarray | None = None  # first matrix row of each item
-        self._item_rowids: np.ndarray | None = None  # the item of each run of rows
-        self._matrix_version: tuple[int, int] | None = None
-        self._scores_cache: dict[bytes, np.ndarray] = {}
-        self._facets: dict[str, tuple] | None = None
-        self._facets_version: tuple[int, int] | None = None
+        self._memory: SearchMemory | None = None  # vectors and facet columns, see sqlite_memory
 
     # -- model bookkeeping -------------------------------------------------------------
 
@@ -247,100 +245,45 @@ class SQLiteStore:
         terms = query.terms()
         if not terms:
             return []
+        memory = self._search_memory()
         match = " OR ".join(_fts_phrase(t) for t in terms)
-        rank = f"bm25(items_fts, {TITLE_WEIGHT}, {TEXT_WEIGHT})"
-        conn = self._reader()
-        if filters.is_empty():
-            # no join: ranking every match is the cost, so look up ids for the top only
-            rows = conn.execute(
-                f"SELECT rowid, {rank} AS rank FROM items_fts WHERE items_fts MATCH ? ORDER BY rank LIMIT ?",
-                (match, limit),
-            ).fetchall()
-            ids = self._ids_for_rowids([r[0] for r in rows], conn)
-            rows = [(ids[rowid], rank) for rowid, rank in rows if rowid in ids]
-        else:
-            where, params = _filter_sql(filters)
-            rows = conn.execute(
-                f"SELECT i.id, {rank} AS rank FROM items_fts JOIN items i ON i.rowid = items_fts.rowid "
-                f"WHERE items_fts MATCH ? AND {where} ORDER BY rank LIMIT ?",
-                [match, *params, limit],
-            ).fetchall()
-        # FTS5's bm25 is negative, lower is better; flip it so higher is better like every leg.
-        return [Scored(item_id, -rank) for item_id, rank in rows]
+        # FTS5 computes bm25 for every match anyway (ORDER BY … LIMIT does not save that), so all
+        # matches are scored once per query and each set of filters picks from them.
+        index, scores = memory.keyword_scores(match, self._reader(), f"bm25(items_fts, {TITLE_WEIGHT}, {TEXT_WEIGHT})")
+        keep = memory.mask(filters)
+        if keep is not None:
+            chosen = keep[index]
+            index, scores = index[chosen], scores[chosen]
+        return [Scored(item_id, score) for item_id, score in memory.top(index, scores, limit)]
 
-    def _load_matrix(self) -> None:
-        """(Re)load the passage matrix when another connection or this one changed the data."""
-        version = self._conn.execute("PRAGMA data_version").fetchone()[0]
-        generation = (version, self._conn.total_changes)
-        if self._matrix is not None and self._matrix_version == generation:
-            return
-        rows = self._conn.execute("SELECT item_rowid, vector FROM passages ORDER BY item_rowid, idx").fetchall()
-        if rows:
-            passage_items = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
-            self._matrix = np.frombuffer(b"".join(r[1] for r in rows), dtype=np.float32).reshape(len(rows), -1)
-            # passages are ordered by item: each item's passages are one run starting at _starts[i]
-            self._starts = np.flatnonzero(np.r_[True, passage_items[1:] != passage_items[:-1]])
-            self._item_rowids = passage_items[self._starts]
-        else:
-            self._matrix = np.zeros((0, 1), dtype=np.float32)
-            self._starts = self._item_rowids = np.zeros(0, dtype=np.int64)
-        self._scores_cache = {}
-        self._matrix_version = generation
-
-    def _snapshot(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, dict]:
-        """The current matrix, item runs, item rowids and score cache, consistent with each other."""
+    def _search_memory(self) -> SearchMemory:
+        """The in-memory search state, reloaded when another connection or this one changed the data."""
         with self._lock:
-            self._load_matrix()
-            return self._matrix, self._starts, self._item_rowids, self._scores_cache
-
-    def _item_scores(self, query: np.ndarray, snapshot: tuple) -> np.ndarray:
-        """Every item's best-passage similarity to ``query``.
-
-        A search runs the vector leg once per active facet (disjunctive counts) with the same
-        query vector; the scan of all passages is the costly part, so the last few are kept.
-        The scan runs outside the lock, so other searches go on meanwhile.
-        """
-        matrix, starts, _, cache = snapshot
-        key = query.tobytes()
-        scores = cache.get(key)
-        if scores is None:
-            scores = np.maximum.reduceat(matrix @ query, starts)
-            with self._lock:  # a reload replaces the cache object: stale scores land in the old one
-                cache[key] = scores
-                while len(cache) > 8:
-                    cache.pop(next(iter(cache)))
-        return scores
+            version = self._conn.execute("PRAGMA data_version").fetchone()[0]
+            generation = (version, self._conn.total_changes)
+            if self._memory is None or self._memory.generation != generation:
+                self._memory = None  # the old copy goes first: two at once would double the peak
+                self._memory = load_search_memory(self._conn, generation)
+                # Keep the cyclic GC from walking the hundreds of thousands of long-lived objects
+                # (ids, facet rows, the analyzer's) on every full collection: at 100k items one
+                # took 120-200 ms, in the middle of a search. Frozen objects are still freed by
+                # reference counting when the next reload drops them.
+                gc.freeze()
+            return self._memory
 
     def vector_search(self, vector: np.ndarray, filters: Filters, limit: int) -> list[Scored]:
         query = np.asarray(vector, dtype=np.float32).reshape(-1)
-        snapshot = self._snapshot()
-        matrix, _, item_rowids, _ = snapshot
-        if len(item_rowids) == 0:
+        memory = self._search_memory()
+        if len(memory.starts) == 0:
             return []
-        if query.shape[0] != matrix.shape[1]:
-            raise StoreError(f"query vector has {query.shape[0]} dimensions, the store holds {matrix.shape[1]}")
-        scores = self._item_scores(query, snapshot)
-        conn = self._reader()
-        if not filters.is_empty():
-            where, params = _filter_sql(filters)
-            allowed = np.fromiter(
-                (r[0] for r in conn.execute(f"SELECT i.rowid FROM items i WHERE {where}", params)), dtype=np.int64
-            )
-            scores = np.where(np.isin(item_rowids, allowed), scores, -np.inf)
-        # the best ``limit`` without sorting them all; then order just those (ties: lower rowid first)
-        k = min(limit, len(scores))
-        top = np.argpartition(-scores, k - 1)[:k] if k < len(scores) else np.arange(len(scores))
-        top = top[np.lexsort((item_rowids[top], -scores[top]))]
-        top = top[scores[top] > -np.inf]
-        ids = self._ids_for_rowids([int(item_rowids[i]) for i in top], conn)
-        return [Scored(ids[int(item_rowids[i])], float(scores[i])) for i in top if int(item_rowids[i]) in ids]
-
-    def _ids_for_rowids(self, rowids: list[int], conn: sqlite3.Connection) -> dict[int, str]:
-        out: dict[int, str] = {}
-        for chunk in _chunks(rowids, 500):
-            marks = ",".join("?" * len(chunk))
-            out.update(conn.execute(f"SELECT rowid, id FROM items WHERE rowid IN ({marks})", chunk).fetchall())
-        return out
+        if query.shape[0] != memory.matrix.shape[1]:
+            raise StoreError(f"query vector has {query.shape[0]} dimensions, the store holds {memory.matrix.shape[1]}")
+        scores = memory.vector_scores(query)  # the scan runs outside the lock: other searches go on
+        keep = memory.mask(filters)
+        if keep is not None:
+            scores = np.where(keep, scores, -np.inf)
+        index = np.arange(len(scores))
+        return [Scored(item_id, score) for item_id, score in memory.top(index, scores, limit)]
 
     def filtered_ids(self, filters: Filters, limit: int) -> list[str]:
         where, params = _filter_sql(filters)
@@ -353,11 +296,10 @@ class SQLiteStore:
         return [r[0] for r in rows]
 
     def facet_values(self, item_ids: list[str]) -> dict[str, dict[str, list[Any]]]:
-        with self._lock:
-            cache = self._facet_table()
+        rows = self._search_memory().facet_rows
         out: dict[str, dict[str, list[Any]]] = {}
         for item_id in item_ids:
-            row = cache.get(item_id)
+            row = rows.get(item_id)
             if row is not None:
                 organisation, body, year, topics, doc_type, date = row
                 out[item_id] = {
@@ -369,21 +311,6 @@ class SQLiteStore:
                     "date": [date] if date else [],
                 }
         return out
-
-    def _facet_table(self) -> dict[str, tuple]:
-        """Every item's facet values, kept in memory (~200 bytes an item): a search counts
-        facets over up to a thousand candidates, several times when filters are active."""
-        version = self._conn.execute("PRAGMA data_version").fetchone()[0]
-        generation = (version, self._conn.total_changes)
-        if self._facets is None or self._facets_version != generation:
-            self._facets = {
-                item_id: (organisation, body, year, tuple(json.loads(topics)), doc_type, date)
-                for item_id, organisation, body, year, topics, doc_type, date in self._conn.execute(
-                    "SELECT id, organisation, body, year, topics, doc_type, date FROM items"
-                )
-            }
-            self._facets_version = generation
-        return self._facets
 
     def get_items(self, item_ids: list[str]) -> list[StoredItem]:
         found: dict[str, StoredItem] = {}
