@@ -51,3 +51,53 @@ def test_unwritable_data_dir_is_a_clear_error(tmp_path):
     blocker.write_text("x")
     with pytest.raises(StoreError, match="cannot create data directory"):
         SQLiteStore(blocker / "data")
+
+
+@pytest.mark.model
+def test_postings_score_as_fts5_does(indexed_corpus, analyzer):
+    """The keyword leg's in-memory BM25 gives FTS5's bm25() for every matching item, on the
+    analyzed sample corpus and the analyzed dev queries plus broad and hyphenated words."""
+    import json
+
+    from indexer.store import sqlite as sqlite_store
+    from tests.conftest import EVAL_QUERIES
+
+    store, _ = indexed_corpus
+    memory = store._search_memory()
+    assert memory.postings is not None
+    queries = [json.loads(line)["query"] for line in EVAL_QUERIES.read_text(encoding="utf-8").splitlines() if line]
+    queries += ["beslut", "region", "budget 2025", "covid-19", "hälso- och sjukvårdsnämnden", "att", "ÅRSREDOVISNING"]
+    compared = 0
+    for q in queries:
+        terms = analyzer.query(q).terms()
+        if not terms:
+            continue
+        match = " OR ".join(sqlite_store._fts_phrase(t) for t in terms)
+        rank = f"bm25(items_fts, {sqlite_store.TITLE_WEIGHT}, {sqlite_store.TEXT_WEIGHT})"
+        fts_index, fts_scores = memory.keyword_scores(match, store._reader(), rank)
+        index, scores = memory.postings.scores(terms)
+        assert set(index.tolist()) == set(fts_index.tolist()), q
+        by_item = dict(zip(fts_index.tolist(), fts_scores.tolist()))
+        assert [by_item[i] for i in index.tolist()] == pytest.approx(scores.tolist(), rel=1e-5, abs=1e-9), q
+        compared += len(index)
+    assert compared > 500
+
+
+def test_a_store_without_postings_falls_back_to_fts5(tmp_path, archive):
+    """Stores written before item_terms existed still answer, through FTS5."""
+    import sqlite3
+
+    from tests.store_conformance import kq
+
+    store = SQLiteStore(tmp_path, embedding_model=EMBEDDING_MODEL, dim=DIM)
+    for doc, items in archive:
+        store.write_document(doc, items)
+    with_postings = store.keyword_search(kq("budget"), Filters(), 10)
+    assert store._search_memory().postings is not None
+    with sqlite3.connect(store.path) as conn:
+        conn.execute("DELETE FROM item_terms WHERE item_rowid = (SELECT MIN(rowid) FROM items)")
+    assert store._search_memory().postings is None
+    without = store.keyword_search(kq("budget"), Filters(), 10)
+    assert [h.item_id for h in without] == [h.item_id for h in with_postings]
+    assert [h.score for h in without] == pytest.approx([h.score for h in with_postings], rel=1e-5)
+    store.close()

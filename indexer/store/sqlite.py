@@ -29,6 +29,7 @@ from indexer.store.base import (
     StoredItem,
     StoreStats,
 )
+from indexer.store import postings
 from indexer.store.sqlite_memory import SearchMemory
 from indexer.store.sqlite_memory import load as load_search_memory
 
@@ -70,6 +71,10 @@ CREATE TABLE IF NOT EXISTS passages (
     item_rowid INTEGER NOT NULL, idx INTEGER NOT NULL, vector BLOB NOT NULL,
     PRIMARY KEY (item_rowid, idx)
 ) WITHOUT ROWID;
+-- each item's terms for in-memory BM25 (postings.py): 64-bit term hashes, title-weighted counts
+CREATE TABLE IF NOT EXISTS item_terms (
+    item_rowid INTEGER PRIMARY KEY, length INTEGER NOT NULL, hashes BLOB NOT NULL, weights BLOB NOT NULL
+);
 CREATE VIRTUAL TABLE IF NOT EXISTS items_fts USING fts5(
     title, text, tokenize = "unicode61 remove_diacritics 0 tokenchars '-'"
 );
@@ -208,6 +213,10 @@ class SQLiteStore:
             "INSERT INTO items_fts (rowid, title, text) VALUES (?,?,?)",
             (rowid, indexed.title_terms, indexed.text_terms),
         )
+        self._conn.execute(
+            "INSERT INTO item_terms VALUES (?,?,?,?)",
+            (rowid, *postings.item_terms(indexed.title_terms, indexed.text_terms, TITLE_WEIGHT, TEXT_WEIGHT)),
+        )
         self._conn.executemany(
             "INSERT INTO item_topics VALUES (?,?)", [(rowid, topic) for topic in indexed.topics]
         )
@@ -225,6 +234,7 @@ class SQLiteStore:
             marks = ",".join("?" * len(chunk))
             self._conn.execute(f"DELETE FROM items_fts WHERE rowid IN ({marks})", chunk)
             self._conn.execute(f"DELETE FROM item_topics WHERE item_rowid IN ({marks})", chunk)
+            self._conn.execute(f"DELETE FROM item_terms WHERE item_rowid IN ({marks})", chunk)
             self._conn.execute(f"DELETE FROM passages WHERE item_rowid IN ({marks})", chunk)
         self._conn.execute("DELETE FROM items WHERE document_id = ?", (document_id,))
         self._conn.execute("DELETE FROM documents WHERE id = ?", (document_id,))
@@ -246,10 +256,14 @@ class SQLiteStore:
         if not terms:
             return []
         memory = self._search_memory()
-        match = " OR ".join(_fts_phrase(t) for t in terms)
-        # FTS5 computes bm25 for every match anyway (ORDER BY … LIMIT does not save that), so all
-        # matches are scored once per query and each set of filters picks from them.
-        index, scores = memory.keyword_scores(match, self._reader(), f"bm25(items_fts, {TITLE_WEIGHT}, {TEXT_WEIGHT})")
+        if memory.postings is not None and all(postings.is_single_token(t) for t in terms):
+            index, scores = memory.postings_scores(terms)
+        else:  # a store written before item_terms existed, or a term FTS5 reads as a phrase
+            match = " OR ".join(_fts_phrase(t) for t in terms)
+            # FTS5 computes bm25 for every match anyway (ORDER BY … LIMIT does not save that), so
+            # all matches are scored once per query and each set of filters picks from them.
+            index, scores = memory.keyword_scores(match, self._reader(),
+                                                  f"bm25(items_fts, {TITLE_WEIGHT}, {TEXT_WEIGHT})")
         keep = memory.mask(filters)
         if keep is not None:
             chosen = keep[index]

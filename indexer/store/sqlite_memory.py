@@ -5,8 +5,8 @@ the parts of a search that touch every item run as numpy operations instead of S
 - the vector leg: one matrix-vector product over every passage, best passage per item;
 - filters: a boolean mask over all items from coded columns (a few hundred µs at 100k items,
   where ``SELECT rowid … WHERE body IN (…)`` plus ``np.isin`` took tens of ms);
-- the keyword leg's filters and the facet re-runs: FTS5 scores every match once per query, and
-  each set of filters picks from those scores with the mask.
+- the keyword leg: BM25 from in-memory postings (``postings``), once per query; each set of
+  filters (the facet re-runs) picks from those scores with the mask.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from indexer.store.base import Filters
+from indexer.store.postings import Postings
 
 #: per query: the last few vector and keyword score arrays (a search with active filters
 #: re-runs both legs once per facet, with the same query)
@@ -61,6 +62,7 @@ class SearchMemory:
     matrix: np.ndarray  # every passage vector, ordered by item
     starts: np.ndarray  # first matrix row of each item that has passages
     run_items: np.ndarray  # index (into rowids) of the item of each run of rows; -1: none
+    postings: Postings | None  # None: some item has no item_terms row (a store from before them)
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _vector_cache: dict = field(default_factory=dict)
     _keyword_cache: dict = field(default_factory=dict)
@@ -120,6 +122,15 @@ class SearchMemory:
             self._remember(self._keyword_cache, match, found)
         return found
 
+    def postings_scores(self, terms: list[str]) -> tuple[np.ndarray, np.ndarray]:
+        """As ``keyword_scores``, from the in-memory postings."""
+        key = ("postings", tuple(terms))
+        found = self._keyword_cache.get(key)
+        if found is None:
+            found = self.postings.scores(terms)
+            self._remember(self._keyword_cache, key, found)
+        return found
+
     def _remember(self, cache: dict, key, value) -> None:
         with self._lock:
             cache[key] = value
@@ -167,6 +178,15 @@ def load(conn: sqlite3.Connection, generation: tuple[int, int]) -> SearchMemory:
     else:
         matrix = np.zeros((0, 1), dtype=np.float32)
         starts = run_items = np.zeros(0, dtype=np.int64)
+    terms = conn.execute("SELECT item_rowid, length, hashes, weights FROM item_terms ORDER BY item_rowid").fetchall()
+    term_rowids = np.fromiter((r[0] for r in terms), dtype=np.int64, count=len(terms))
+    if len(term_rowids) == len(rowids) and np.array_equal(term_rowids, rowids):
+        index = np.arange(len(rowids))
+        lengths = np.fromiter((r[1] for r in terms), dtype=np.float32, count=len(terms))
+        item_postings = Postings.build(index, lengths, [r[2] for r in terms], [r[3] for r in terms], len(rowids))
+    else:
+        item_postings = None
+    del terms
     return SearchMemory(
         generation=generation, rowids=rowids, ids=ids, facet_rows=facet_rows,
         organisation=_Coded.build([r[2] for r in rows]), body=_Coded.build([r[3] for r in rows]),
@@ -174,5 +194,5 @@ def load(conn: sqlite3.Connection, generation: tuple[int, int]) -> SearchMemory:
         years=np.array([-1 if r[4] is None else r[4] for r in rows], dtype=np.int64),
         dates=np.array([r[7] or "" for r in rows], dtype=str) if rows else np.zeros(0, dtype="U10"),
         topic_items=topic_items, topic_codes=topic_codes, topic_code_of=topic_code_of,
-        matrix=matrix, starts=starts, run_items=run_items,
+        matrix=matrix, starts=starts, run_items=run_items, postings=item_postings,
     )
