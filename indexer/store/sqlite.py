@@ -1,8 +1,11 @@
-"""The embedded store: one SQLite file with FTS5 for keywords and exact numpy search for vectors.
+"""The embedded store: one SQLite file; BM25 and exact vector search over in-memory copies.
 
 Why this shape:
 - FTS5 over the *analyzed* terms (the project's own analyzer produced them), so SQLite needs no
-  Swedish knowledge; its ``unicode61`` tokenizer only splits on spaces and keeps ``-``.
+  Swedish knowledge; its ``unicode61`` tokenizer only splits on spaces and keeps ``-``. Beside
+  it, each item's term hashes and counts (``item_terms``), from which searches score BM25 in
+  memory (``postings``): FTS5's bm25() per match was the main cost at 100k items. FTS5 still
+  answers phrase terms and stores written before ``item_terms``.
 - WAL mode: readers (the API) keep answering while an index run writes; every document is
   replaced in one transaction, so a killed run leaves the last committed state.
 - Vectors as float32 blobs, loaded into one in-memory matrix and searched exactly. At 100k items
