@@ -5,7 +5,6 @@ CLI commands and API routes are thin wrappers over ``SearchService``.
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
@@ -135,19 +134,13 @@ class SearchService:
         The counted set is the candidate set the ranking considers, so counts add up to ``total``
         for single-valued facets when no filter is set.
         """
-        values = self.store.facet_values([r.item_id for r in ranked])
+        counted = self.store.count_facet_values([r.item_id for r in ranked])
         counts: dict[str, list[FacetValue]] = {}
         for facet in FACET_FIELDS:
+            counter = counted[facet]
             if getattr(filters, facet):
                 others = self.rank(query, filters.without(facet))
-                facet_ids = [r.item_id for r in others]
-                facet_values = self.store.facet_values(facet_ids)
-            else:
-                facet_ids, facet_values = [r.item_id for r in ranked], values
-            counter: Counter = Counter()
-            for item_id in facet_ids:
-                for value in facet_values.get(item_id, {}).get(facet, []):
-                    counter[value] += 1
+                counter = self.store.count_facet_values([r.item_id for r in others])[facet]
             ordered = sorted(counter.items(), key=lambda kv: (-kv[1], str(kv[0])))
             if facet == "year":
                 ordered = sorted(counter.items(), key=lambda kv: kv[0], reverse=True)

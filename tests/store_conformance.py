@@ -159,6 +159,21 @@ class StoreConformance:
         assert values["topic"] == ["pandemi", "folkhälsa"] and values["year"] == [2021]
         assert values["organisation"] == ["Region Test"] and values["doc_type"] == ["protokoll"]
 
+    def test_count_facet_values(self, loaded, archive):
+        ids = [item.id for _, items in archive for item in items] + ["no-such-item"]
+        counts = loaded.count_facet_values(ids)
+        values = loaded.facet_values(ids)
+        for facet in ("organisation", "body", "year", "topic", "doc_type"):
+            expected: dict = {}
+            for item_id in ids:
+                for value in values.get(item_id, {}).get(facet, []):
+                    expected[value] = expected.get(value, 0) + 1
+            assert counts[facet] == expected, facet
+        assert counts["topic"]["pandemi"] >= 1
+        assert counts["year"] == loaded.stats().by_year
+        one = loaded.count_facet_values([archive[0][1][2].id])
+        assert one["year"] == {2021: 1} and one["body"] == {archive[0][0].body: 1}
+
     def test_rewrite_replaces_items(self, loaded, archive):
         doc, _ = archive[0]
         new_doc, new_items = make_document("rs-2021.txt", checksum="c2", items=[

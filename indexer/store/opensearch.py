@@ -39,7 +39,7 @@ from urllib.parse import urlsplit, urlunsplit
 import numpy as np
 
 from indexer.records import DocumentMeta, IndexedItem
-from indexer.store.base import FACET_FIELDS, Filters, KeywordQuery, Scored, StoredItem, StoreStats
+from indexer.store.base import FACET_FIELDS, Filters, KeywordQuery, Scored, StoredItem, StoreStats, count_values
 from indexer.store.sqlite import TEXT_WEIGHT, TITLE_WEIGHT, StoreError
 
 log = logging.getLogger("motesok.store.opensearch")
@@ -925,6 +925,9 @@ class OpenSearchStore:
         with self._errors("read facet values"):
             found = self._mget([item_doc_id(i) for i in item_ids], _FACET_SOURCE)
         return {src["item_id"]: facet_values_from_source(src) for src in found.values()}
+
+    def count_facet_values(self, item_ids: list[str]) -> dict[str, dict[Any, int]]:
+        return count_values(self.facet_values(item_ids), item_ids)
 
     def facet_counts(self, filters: Filters, query: KeywordQuery | None = None) -> dict[str, dict[Any, int]]:
         """Disjunctive facet counts computed by the cluster (an alternative to counting above the store)."""

@@ -329,6 +329,9 @@ class SQLiteStore:
                 }
         return out
 
+    def count_facet_values(self, item_ids: list[str]) -> dict[str, dict[Any, int]]:
+        return self._search_memory().count_values(item_ids)
+
     def get_items(self, item_ids: list[str]) -> list[StoredItem]:
         found: dict[str, StoredItem] = {}
         conn = self._reader()

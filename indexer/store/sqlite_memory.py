@@ -40,9 +40,18 @@ class _Coded:
                             dtype=np.int32, count=len(values))
         return cls(codes, code_of)
 
+    def count(self, index: np.ndarray) -> dict[str, int]:
+        """How many of the items at ``index`` carry each value."""
+        return _count_codes(self.codes[index], list(self.code_of))
+
     def mask(self, wanted: tuple[str, ...]) -> np.ndarray:
         wanted_codes = [self.code_of[v] for v in wanted if v in self.code_of]
         return np.isin(self.codes, np.asarray(wanted_codes, dtype=np.int32))
+
+
+def _count_codes(codes: np.ndarray, names: list) -> dict:
+    counts = np.bincount(codes[codes >= 0], minlength=len(names))
+    return {names[code]: int(counts[code]) for code in np.flatnonzero(counts)}
 
 
 @dataclass
@@ -50,6 +59,7 @@ class SearchMemory:
     generation: tuple[int, int]
     rowids: np.ndarray  # every item's rowid, ascending
     ids: np.ndarray  # item ids, aligned with rowids (object array)
+    index_of: dict[str, int]  # item id → its index in rowids
     facet_rows: dict[str, tuple]  # item id → (organisation, body, year, topics, doc_type, date)
     organisation: _Coded
     body: _Coded
@@ -92,6 +102,25 @@ class SearchMemory:
             if filters.date_to:
                 keep &= self.dates <= filters.date_to
         return keep
+
+    # -- facets --------------------------------------------------------------------------
+
+    def count_values(self, item_ids: list[str]) -> dict[str, dict]:
+        """Facet counts over these items as bincounts of the coded columns (a dict per item and
+        a Counter per facet cost ~15 ms for the ~1,000 candidates of a search at 100k items)."""
+        found = (self.index_of.get(i, -1) for i in item_ids)
+        index = np.fromiter(found, dtype=np.int64, count=len(item_ids))
+        index = index[index >= 0]
+        years, year_counts = np.unique(self.years[index], return_counts=True)
+        chosen = np.zeros(len(self.rowids), dtype=bool)
+        chosen[index] = True
+        return {
+            "organisation": self.organisation.count(index),
+            "body": self.body.count(index),
+            "year": {int(y): int(c) for y, c in zip(years, year_counts) if y >= 0},
+            "topic": _count_codes(self.topic_codes[chosen[self.topic_items]], list(self.topic_code_of)),
+            "doc_type": self.doc_type.count(index),
+        }
 
     # -- scores --------------------------------------------------------------------------
 
@@ -188,7 +217,8 @@ def load(conn: sqlite3.Connection, generation: tuple[int, int]) -> SearchMemory:
         item_postings = None
     del terms
     return SearchMemory(
-        generation=generation, rowids=rowids, ids=ids, facet_rows=facet_rows,
+        generation=generation, rowids=rowids, ids=ids, index_of={r[1]: i for i, r in enumerate(rows)},
+        facet_rows=facet_rows,
         organisation=_Coded.build([r[2] for r in rows]), body=_Coded.build([r[3] for r in rows]),
         doc_type=_Coded.build([r[6] for r in rows]),
         years=np.array([-1 if r[4] is None else r[4] for r in rows], dtype=np.int64),
