@@ -291,16 +291,18 @@ class SQLiteStore:
     def vector_search(self, vector: np.ndarray, filters: Filters, limit: int) -> list[Scored]:
         query = np.asarray(vector, dtype=np.float32).reshape(-1)
         memory = self._search_memory()
-        if len(memory.starts) == 0:
+        vectors = memory.vectors
+        if len(vectors) == 0:
             return []
-        if query.shape[0] != memory.matrix.shape[1]:
-            raise StoreError(f"query vector has {query.shape[0]} dimensions, the store holds {memory.matrix.shape[1]}")
-        scores = memory.vector_scores(query)  # the scan runs outside the lock: other searches go on
+        if query.shape[0] != vectors.dims:
+            raise StoreError(f"query vector has {query.shape[0]} dimensions, the store holds {vectors.dims}")
+        approximate = memory.vector_scores(query)  # the scan runs outside the lock: other searches go on
         keep = memory.mask(filters)
         if keep is not None:
-            scores = np.where(keep, scores, -np.inf)
-        index = np.arange(len(scores))
-        return [Scored(item_id, score) for item_id, score in memory.top(index, scores, limit)]
+            approximate = np.where(keep, approximate, -np.inf)
+        index = vectors.candidates(approximate, limit, vectors.rescore_margin(query))
+        exact = vectors.exact_scores(index, query)
+        return [Scored(item_id, score) for item_id, score in memory.top(index, exact, limit)]
 
     def filtered_ids(self, filters: Filters, limit: int) -> list[str]:
         where, params = _filter_sql(filters)

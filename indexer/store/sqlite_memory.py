@@ -2,7 +2,8 @@
 
 SQLite holds everything; this is a read-only copy, rebuilt when the database changes, so that
 the parts of a search that touch every item run as numpy operations instead of SQL:
-- the vector leg: one matrix-vector product over every passage, best passage per item;
+- the vector leg: an int8 scan over every passage, best passage per item, and the best
+  candidates rescored exactly (``vectors``);
 - filters: a boolean mask over all items from coded columns (a few hundred µs at 100k items,
   where ``SELECT rowid … WHERE body IN (…)`` plus ``np.isin`` took tens of ms);
 - the keyword leg: BM25 from in-memory postings (``postings``), once per query; each set of
@@ -20,6 +21,7 @@ import numpy as np
 
 from indexer.store.base import Filters
 from indexer.store.postings import Postings
+from indexer.store.vectors import PassageVectors
 
 #: per query: the last few vector and keyword score arrays (a search with active filters
 #: re-runs both legs once per facet, with the same query)
@@ -69,9 +71,7 @@ class SearchMemory:
     topic_items: np.ndarray  # (item index, topic code) pairs, flattened
     topic_codes: np.ndarray
     topic_code_of: dict[str, int]
-    matrix: np.ndarray  # every passage vector, ordered by item
-    starts: np.ndarray  # first matrix row of each item that has passages
-    run_items: np.ndarray  # index (into rowids) of the item of each run of rows; -1: none
+    vectors: PassageVectors
     postings: Postings | None  # None: some item has no item_terms row (a store from before them)
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _vector_cache: dict = field(default_factory=dict)
@@ -125,15 +125,12 @@ class SearchMemory:
     # -- scores --------------------------------------------------------------------------
 
     def vector_scores(self, query: np.ndarray) -> np.ndarray:
-        """Every item's best-passage similarity (-inf for an item without passages)."""
+        """Every item's approximate best-passage similarity (-inf for an item without passages);
+        ``vectors.exact_scores`` rescores the candidates."""
         key = query.tobytes()
         scores = self._vector_cache.get(key)
         if scores is None:
-            scores = np.full(len(self.rowids), -np.inf, dtype=np.float32)
-            if len(self.starts):
-                best = np.maximum.reduceat(self.matrix @ query, self.starts)
-                known = self.run_items >= 0
-                scores[self.run_items[known]] = best[known]
+            scores = self.vectors.approximate_scores(query)
             self._remember(self._vector_cache, key, scores)
         return scores
 
@@ -193,20 +190,7 @@ def load(conn: sqlite3.Connection, generation: tuple[int, int]) -> SearchMemory:
     topic_items = np.array([p[0] for p in pairs], dtype=np.int64)
     topic_codes = np.array([p[1] for p in pairs], dtype=np.int32)
 
-    passages = conn.execute("SELECT item_rowid, vector FROM passages ORDER BY item_rowid, idx").fetchall()
-    if passages:
-        passage_items = np.fromiter((r[0] for r in passages), dtype=np.int64, count=len(passages))
-        matrix = np.frombuffer(b"".join(r[1] for r in passages), dtype=np.float32).reshape(len(passages), -1)
-        # passages are ordered by item: each item's passages are one run starting at starts[i]
-        starts = np.flatnonzero(np.r_[True, passage_items[1:] != passage_items[:-1]])
-        run_rowids = passage_items[starts]
-        run_items = np.searchsorted(rowids, run_rowids)
-        known = run_items < len(rowids)
-        known[known] = rowids[run_items[known]] == run_rowids[known]
-        run_items[~known] = -1  # passages whose item is gone (not expected: both go in one transaction)
-    else:
-        matrix = np.zeros((0, 1), dtype=np.float32)
-        starts = run_items = np.zeros(0, dtype=np.int64)
+    vectors = PassageVectors.build(*_read_passages(conn), rowids)
     terms = conn.execute("SELECT item_rowid, length, hashes, weights FROM item_terms ORDER BY item_rowid").fetchall()
     term_rowids = np.fromiter((r[0] for r in terms), dtype=np.int64, count=len(terms))
     if len(term_rowids) == len(rowids) and np.array_equal(term_rowids, rowids):
@@ -224,5 +208,22 @@ def load(conn: sqlite3.Connection, generation: tuple[int, int]) -> SearchMemory:
         years=np.array([-1 if r[4] is None else r[4] for r in rows], dtype=np.int64),
         dates=np.array([r[7] or "" for r in rows], dtype=str) if rows else np.zeros(0, dtype="U10"),
         topic_items=topic_items, topic_codes=topic_codes, topic_code_of=topic_code_of,
-        matrix=matrix, starts=starts, run_items=run_items, postings=item_postings,
+        vectors=vectors, postings=item_postings,
     )
+
+
+def _read_passages(conn: sqlite3.Connection, batch: int = 20_000) -> tuple[np.ndarray, np.ndarray]:
+    """(matrix, each row's item rowid), ordered by item, filled in batches: fetching all rows and
+    joining their blobs would hold the vectors three times over at the peak."""
+    count, size = conn.execute("SELECT count(*), max(length(vector)) FROM passages").fetchone()
+    if not count:
+        return np.zeros((0, 1), dtype=np.float32), np.zeros(0, dtype=np.int64)
+    matrix = np.empty((count, size // 4), dtype=np.float32)
+    items = np.empty(count, dtype=np.int64)
+    cursor = conn.execute("SELECT item_rowid, vector FROM passages ORDER BY item_rowid, idx")
+    row = 0
+    while rows := cursor.fetchmany(batch):
+        items[row:row + len(rows)] = [r[0] for r in rows]
+        matrix[row:row + len(rows)] = np.frombuffer(b"".join(r[1] for r in rows), dtype=np.float32).reshape(len(rows), -1)
+        row += len(rows)
+    return matrix[:row], items[:row]
