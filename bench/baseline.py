@@ -3,7 +3,7 @@
 The baseline is the obvious first build of hybrid search: rank-bm25 (``BM25Okapi``) over
 Snowball-stemmed lower-case words (no compounds, no lemmas, no synonyms), plus numpy
 brute-force cosine over every passage vector (item score = its best passage), fused with the
-same weighted reciprocal rank fusion and candidate counts as the search service. It ranks
+same fusion, weights and candidate counts as the search service. It ranks
 only: no facets, no snippets, no HTTP. Both sides embed the query with the same model, and
 both are timed in-process, one query at a time.
 """
@@ -17,14 +17,14 @@ from pathlib import Path
 
 import numpy as np
 
-from search_api.fuse import reciprocal_rank_fusion
+from search_api.fuse import fuse
 from indexer.store.base import Scored
 
 _WORD = re.compile(r"\w+", re.UNICODE)
 
 
 class NaiveHybrid:
-    def __init__(self, data_dir: Path, rrf_k: int, keyword_weight: float, vector_weight: float,
+    def __init__(self, data_dir: Path, fusion: str, rrf_k: int, keyword_weight: float, vector_weight: float,
                  keyword_candidates: int, vector_candidates: int):
         import snowballstemmer
         from rank_bm25 import BM25Okapi
@@ -49,7 +49,7 @@ class NaiveHybrid:
         conn.close()
         self.passage_item = np.asarray([position[r[0]] for r in passage_rows], dtype=np.int64)
         self.matrix = np.frombuffer(b"".join(r[1] for r in passage_rows), dtype=np.float32).reshape(len(passage_rows), -1)
-        self.rrf_k, self.weights = rrf_k, (keyword_weight, vector_weight)
+        self.fusion, self.rrf_k, self.weights = fusion, rrf_k, (keyword_weight, vector_weight)
         self.keyword_candidates, self.vector_candidates = keyword_candidates, vector_candidates
         self.build_seconds = time.perf_counter() - started
 
@@ -81,4 +81,4 @@ class NaiveHybrid:
             best = np.where(mask, best, -np.inf)
         top = np.argsort(-best)[: self.vector_candidates]
         semantic = [Scored(self.ids[i], float(best[i])) for i in top if best[i] > -np.inf]
-        return reciprocal_rank_fusion([keyword, semantic], list(self.weights), k=self.rrf_k)
+        return fuse([keyword, semantic], list(self.weights), self.fusion, k=self.rrf_k)

@@ -40,7 +40,11 @@ class Settings(BaseSettings):
     topics_file: Path = Field(MODELS_DIR / "topics.yaml", description="Topic taxonomy (editable YAML).")
     synonyms_file: Path = Field(MODELS_DIR / "synonyms.txt", description="Query-time synonyms (editable).")
 
-    rrf_k: int = Field(10, ge=1, description="Reciprocal rank fusion constant.")
+    fusion: Literal["relative", "rrf"] = Field(
+        "relative",
+        description="How hybrid search fuses the legs: weighted sum of min-max normalized scores, or reciprocal rank fusion.",
+    )
+    rrf_k: int = Field(10, ge=1, description="Reciprocal rank fusion constant (fusion=rrf).")
     keyword_weight: float = Field(2.0, ge=0, description="Weight of the keyword ranking in fusion.")
     vector_weight: float = Field(1.0, ge=0, description="Weight of the vector ranking in fusion.")
     keyword_candidates: int = Field(1000, ge=10, description="Keyword matches considered per query.")

@@ -1,8 +1,16 @@
-"""Fusion of the keyword and vector rankings: one pure function, used by every backend.
+"""Fusion of the keyword and vector rankings: pure functions, used above every backend.
 
-Weighted reciprocal rank fusion: ``score(d) = Σ_legs w_leg / (k + rank_leg(d))``. Ranks, not raw
-scores, are fused because BM25 and cosine scores live on unrelated scales that also differ
-between backends (FTS5's bm25 vs. Lucene's); ranks make both backends fuse alike.
+BM25 and cosine scores live on unrelated scales that also differ between backends (FTS5's
+bm25 vs. Lucene's, cosine vs. OpenSearch's (1 + cos) / 2), so neither is fused raw:
+
+- ``relative_score_fusion`` (the default): each leg's scores min–max normalized over its own
+  candidates, then a weighted sum. Normalization makes the backends fuse alike, and unlike ranks
+  it keeps how far ahead the best match is: a keyword hit scoring four times the next one stays
+  ahead of an item that is second in both legs. On the dev queries over the sample corpus plus
+  `corpus/extra` (448 items) it put the wanted item first for one more query than RRF did and
+  for none fewer; score fusion by convex combination is also what Bruch et al. (2023, "An
+  analysis of fusion functions for hybrid retrieval") found to beat RRF.
+- ``reciprocal_rank_fusion``: ``score(d) = Σ_legs w_leg / (k + rank_leg(d))``, ranks only.
 """
 
 from __future__ import annotations
@@ -26,3 +34,35 @@ def reciprocal_rank_fusion(
             fused[hit.item_id] = fused.get(hit.item_id, 0.0) + weight / (k + rank)
     order = sorted(fused.items(), key=lambda kv: -kv[1])
     return [Scored(item_id, score) for item_id, score in order]
+
+
+def relative_score_fusion(rankings: Sequence[Sequence[Scored]], weights: Sequence[float] | None = None) -> list[Scored]:
+    """Fuse rankings (each best first) by the weighted sum of min–max normalized scores (a
+    leg's best → 1, its last candidate → 0, all 1 when its scores are equal); ties keep
+    first-seen order."""
+    if weights is None:
+        weights = [1.0] * len(rankings)
+    if len(weights) != len(rankings):
+        raise ValueError("one weight per ranking")
+    fused: dict[str, float] = {}
+    for ranking, weight in zip(rankings, weights):
+        if not ranking:
+            continue
+        high = max(hit.score for hit in ranking)
+        low = min(hit.score for hit in ranking)
+        spread = high - low
+        for hit in ranking:
+            normalized = (hit.score - low) / spread if spread > 0 else 1.0
+            fused[hit.item_id] = fused.get(hit.item_id, 0.0) + weight * normalized
+    order = sorted(fused.items(), key=lambda kv: -kv[1])
+    return [Scored(item_id, score) for item_id, score in order]
+
+
+def fuse(rankings: Sequence[Sequence[Scored]], weights: Sequence[float], method: str = "relative",
+         k: int = 60) -> list[Scored]:
+    """The fusion ``method`` names (``relative`` or ``rrf``, the ``fusion`` setting)."""
+    if method == "rrf":
+        return reciprocal_rank_fusion(rankings, weights, k=k)
+    if method == "relative":
+        return relative_score_fusion(rankings, weights)
+    raise ValueError(f"unknown fusion method {method!r}")

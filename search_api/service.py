@@ -13,7 +13,7 @@ from functools import lru_cache
 import numpy as np
 
 from indexer.store.base import FACET_FIELDS, Filters, KeywordQuery, Scored, Store, StoredItem
-from search_api.fuse import reciprocal_rank_fusion
+from search_api.fuse import fuse
 from search_api.schemas import FacetValue, Hit, SearchParams, SearchResponse
 from search_api.snippets import render_snippet
 
@@ -22,6 +22,7 @@ from search_api.snippets import render_snippet
 class RankingConfig:
     """How the legs are drawn and fused; built from ``Settings`` (tuned on the dev queries)."""
 
+    fusion: str
     rrf_k: int
     keyword_weight: float
     vector_weight: float
@@ -101,7 +102,7 @@ class SearchService:
             weights.append(self.ranking.vector_weight)
         if len(legs) == 1:
             return legs[0]
-        return reciprocal_rank_fusion(legs, weights, k=self.ranking.rrf_k)
+        return fuse(legs, weights, self.ranking.fusion, k=self.ranking.rrf_k)
 
     def _prepare_and_rank(self, params: SearchParams) -> tuple[PreparedQuery, Filters, list[Scored]]:
         filters = params.filters()

@@ -3,7 +3,7 @@
 import pytest
 
 from indexer.store.base import Scored
-from search_api.fuse import reciprocal_rank_fusion
+from search_api.fuse import fuse, reciprocal_rank_fusion, relative_score_fusion
 from search_api.snippets import render_snippet
 
 
@@ -32,6 +32,48 @@ def test_single_empty_leg_and_weight_mismatch():
     assert reciprocal_rank_fusion([[], ranking("x")])[0].item_id == "x"
     with pytest.raises(ValueError):
         reciprocal_rank_fusion([ranking("a")], [1.0, 2.0])
+
+
+def scored(*pairs):
+    return [Scored(i, s) for i, s in pairs]
+
+
+def test_relative_fusion_normalizes_each_leg():
+    # BM25 and cosine on their own scales: each leg's best counts 1, its last 0
+    keyword = scored(("a", 23.3), ("b", 6.3), ("c", 1.0))
+    vector = scored(("b", 0.83), ("d", 0.82), ("a", 0.80))
+    fused = relative_score_fusion([keyword, vector], [2.0, 1.0])
+    by_id = {s.item_id: s.score for s in fused}
+    assert by_id["a"] == pytest.approx(2.0)  # keyword's best, vector's last
+    assert by_id["b"] == pytest.approx(2 * 5.3 / 22.3 + 1.0)
+    assert by_id["d"] == pytest.approx(2 / 3)
+    assert by_id["c"] == 0.0
+    assert [s.item_id for s in fused] == ["a", "b", "d", "c"]
+
+
+def test_relative_fusion_keeps_a_clear_keyword_lead_that_rrf_loses():
+    # the keyword leg's best is far ahead; the second is second in both legs
+    keyword = scored(("wanted", 23.3), ("other", 6.3)) + scored(*[(f"k{i}", 5.0 - i * 0.1) for i in range(20)])
+    vector = scored(*[(f"v{i}", 0.85 - i * 0.001) for i in range(3)]) + scored(("other", 0.846)) + scored(
+        *[(f"w{i}", 0.845 - i * 0.001) for i in range(5)]) + scored(("wanted", 0.839))
+    assert relative_score_fusion([keyword, vector], [2.0, 1.0])[0].item_id == "wanted"
+    assert reciprocal_rank_fusion([keyword, vector], [2.0, 1.0], k=10)[0].item_id == "other"
+
+
+def test_relative_fusion_equal_scores_and_empty_legs():
+    fused = relative_score_fusion([scored(("a", 3.0), ("b", 3.0)), []], [1.0, 1.0])
+    assert [(s.item_id, s.score) for s in fused] == [("a", 1.0), ("b", 1.0)]
+    assert relative_score_fusion([[], []]) == []
+    with pytest.raises(ValueError):
+        relative_score_fusion([scored(("a", 1.0))], [1.0, 2.0])
+
+
+def test_fuse_dispatches_on_the_setting():
+    legs = [ranking("a", "b"), ranking("b", "a")]
+    assert fuse(legs, [1.0, 1.0], "rrf", k=10) == reciprocal_rank_fusion(legs, [1.0, 1.0], k=10)
+    assert fuse(legs, [1.0, 1.0], "relative") == relative_score_fusion(legs, [1.0, 1.0])
+    with pytest.raises(ValueError):
+        fuse(legs, [1.0, 1.0], "borda")
 
 
 def test_snippet_marks_spans_and_escapes_html():
