@@ -24,28 +24,19 @@ def reciprocal_rank_fusion(
     rankings: Sequence[Sequence[Scored]], weights: Sequence[float] | None = None, k: int = 60
 ) -> list[Scored]:
     """Fuse rankings (each best first) into one, best first; ties keep first-seen order."""
-    if weights is None:
-        weights = [1.0] * len(rankings)
-    if len(weights) != len(rankings):
-        raise ValueError("one weight per ranking")
     fused: dict[str, float] = {}
-    for ranking, weight in zip(rankings, weights):
+    for ranking, weight in zip(rankings, _weights(rankings, weights)):
         for rank, hit in enumerate(ranking, start=1):
             fused[hit.item_id] = fused.get(hit.item_id, 0.0) + weight / (k + rank)
-    order = sorted(fused.items(), key=lambda kv: -kv[1])
-    return [Scored(item_id, score) for item_id, score in order]
+    return _best_first(fused)
 
 
 def relative_score_fusion(rankings: Sequence[Sequence[Scored]], weights: Sequence[float] | None = None) -> list[Scored]:
     """Fuse rankings (each best first) by the weighted sum of min–max normalized scores (a
     leg's best → 1, its last candidate → 0, all 1 when its scores are equal); ties keep
     first-seen order."""
-    if weights is None:
-        weights = [1.0] * len(rankings)
-    if len(weights) != len(rankings):
-        raise ValueError("one weight per ranking")
     fused: dict[str, float] = {}
-    for ranking, weight in zip(rankings, weights):
+    for ranking, weight in zip(rankings, _weights(rankings, weights)):
         if not ranking:
             continue
         high = max(hit.score for hit in ranking)
@@ -54,8 +45,19 @@ def relative_score_fusion(rankings: Sequence[Sequence[Scored]], weights: Sequenc
         for hit in ranking:
             normalized = (hit.score - low) / spread if spread > 0 else 1.0
             fused[hit.item_id] = fused.get(hit.item_id, 0.0) + weight * normalized
-    order = sorted(fused.items(), key=lambda kv: -kv[1])
-    return [Scored(item_id, score) for item_id, score in order]
+    return _best_first(fused)
+
+
+def _weights(rankings: Sequence[Sequence[Scored]], weights: Sequence[float] | None) -> Sequence[float]:
+    if weights is None:
+        return [1.0] * len(rankings)
+    if len(weights) != len(rankings):
+        raise ValueError("one weight per ranking")
+    return weights
+
+
+def _best_first(fused: dict[str, float]) -> list[Scored]:
+    return [Scored(item_id, score) for item_id, score in sorted(fused.items(), key=lambda kv: -kv[1])]
 
 
 def fuse(rankings: Sequence[Sequence[Scored]], weights: Sequence[float], method: str = "relative",
