@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+from bisect import bisect_right
 
 SNIPPET_CHARS = 280
 
@@ -11,9 +12,13 @@ def best_window(text: str, spans: list[tuple[int, int]], width: int = SNIPPET_CH
     """The ``width``-character window holding the most highlighted spans (earliest on ties)."""
     if len(text) <= width or not spans:
         return 0, min(len(text), width)
+    # spans are sorted and disjoint, so their ends ascend too: the spans a window opening at
+    # span i holds are i up to the last one ending inside it (a bisection, not a rescan: long
+    # items can have hundreds of matches)
+    ends = [e for _, e in spans]
     best_start, best_count = spans[0][0], 0
     for i, (start, _) in enumerate(spans):
-        count = sum(1 for s, e in spans[i:] if e <= start + width)
+        count = bisect_right(ends, start + width, lo=i) - i
         if count > best_count:
             best_start, best_count = start, count
     # Give the first match some left context, start at a word boundary.
