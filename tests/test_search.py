@@ -52,6 +52,37 @@ def test_disjunctive_facets_and_filters(search_service):
     assert sum(f.count for f in filtered.facets["doc_type"]) == filtered.total
 
 
+@pytest.mark.parametrize("mode", ["hybrid", "semantic"])
+def test_a_search_without_filters_scans_the_vectors_once(search_service, monkeypatch, mode):
+    """The floor's unfiltered vector leg is the leg itself when no filter is set; with a
+    filter the leg is drawn again inside it. Either way the ranking is the one a fresh
+    vector search gives."""
+    from indexer.store.base import Filters
+    from search_api.service import PreparedQuery
+
+    calls = []
+    original = search_service.store.vector_search
+
+    def counting(vector, filters, limit):
+        calls.append(filters)
+        return original(vector, filters, limit)
+
+    monkeypatch.setattr(search_service.store, "vector_search", counting)
+    q = "kostnader för hyrpersonal"
+    search_service.search(SearchParams(q=q, mode=mode))
+    assert calls == [Filters()]
+    prepared = search_service.prepare(q, mode)
+    reused = search_service.rank(prepared, Filters())
+    fresh = search_service.rank(PreparedQuery(mode, prepared.keyword, prepared.vector, prepared.vector_floor), Filters())
+    assert reused == fresh and reused
+
+    calls.clear()
+    body = search_service.search(SearchParams(q=q, mode=mode)).facets["body"][0].value
+    calls.clear()
+    search_service.search(SearchParams(q=q, mode=mode, body=[body]))
+    assert calls[0] == Filters() and Filters(body=(body,)) in calls[1:]
+
+
 def test_paging_and_date_sort(search_service):
     page1 = search_service.search(SearchParams(q="regionen", limit=3))
     page2 = search_service.search(SearchParams(q="regionen", limit=3, offset=3))
