@@ -18,7 +18,7 @@ from urllib.parse import unquote_plus
 from fastapi import Depends, FastAPI, HTTPException, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
-from fastapi.responses import JSONResponse, StreamingResponse
+from fastapi.responses import JSONResponse, Response, StreamingResponse
 
 from motesok import __version__
 from motesok.config import Settings, get_settings
@@ -107,9 +107,11 @@ def create_app(settings: Settings | None = None, service: SearchService | None =
         return JSONResponse({"error": exc.detail}, status_code=exc.status_code)
 
     @app.get("/api/search", response_model=SearchResponse, tags=["sök"])
-    def search(params: ParamsDep, service: ServiceDep) -> SearchResponse:
+    def search(params: ParamsDep, service: ServiceDep) -> Response:
         """Search agenda items; returns hits, total and disjunctive facet counts."""
-        return service.search(params)
+        # The service builds a validated SearchResponse: pydantic's encoder writes it once,
+        # where FastAPI would validate it again and encode it in Python (~1 ms of a search).
+        return Response(service.search(params).model_dump_json(), media_type="application/json")
 
     @app.get("/api/items/{item_id}", tags=["sök"])
     def get_item(item_id: str, service: ServiceDep) -> dict[str, Any]:

@@ -65,6 +65,20 @@ def test_search_response_shape(api_client):
             assert set(entry) == {"value", "count"} and entry["count"] > 0
 
 
+def test_search_json_is_the_documented_schema(api_client, search_service):
+    """The route writes the service's response itself: it must still be what the OpenAPI
+    schema promises, UTF-8 JSON equal to the service's answer."""
+    from search_api.schemas import SearchParams, SearchResponse
+
+    response = api_client.get("/api/search", params={"q": "vårdplatser i Östersund", "mode": "keyword"})
+    assert response.status_code == 200 and response.headers["content-type"] == "application/json"
+    assert "Östersund".encode() in response.content
+    parsed = SearchResponse.model_validate_json(response.content)
+    assert parsed == search_service.search(SearchParams(q="vårdplatser i Östersund", mode="keyword"))
+    schema = api_client.get("/openapi.json").json()["paths"]["/api/search"]["get"]["responses"]["200"]
+    assert schema["content"]["application/json"]["schema"]["$ref"].endswith("/SearchResponse")
+
+
 def test_ambulanshelikopter_finds_the_hsn_item_first(api_client):
     body = search(api_client, q="ambulanshelikopter")
     first = body["hits"][0]
