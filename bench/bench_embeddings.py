@@ -86,6 +86,16 @@ def pct(values: list[float], q: float) -> float:
     return values[min(len(values) - 1, int(q * len(values)))]
 
 
+def query_latency(embed_query, queries: list[str]) -> str:
+    """Median and p90 milliseconds of embedding each query once."""
+    lat = []
+    for q in queries:
+        t = time.perf_counter()
+        embed_query(q)
+        lat.append((time.perf_counter() - t) * 1000)
+    return f"{statistics.median(lat):.1f} (p90 {pct(lat, 0.9):.1f})"
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--model", default=None, help="converted model folder (default: ensure_model())")
@@ -136,13 +146,7 @@ def main(argv: list[str] | None = None) -> int:
                          f"{n / wall:.1f}", f"{n / cpu:.1f}", ""))
             if n / wall > best[0]:
                 best = (n / wall, (threads, bs))
-        lat = []
-        for q in queries:
-            t = time.perf_counter()
-            emb.embed_query(q)
-            lat.append((time.perf_counter() - t) * 1000)
-        rows.append(("torch fp32, embed_query", str(threads), "1", "", "",
-                     f"{statistics.median(lat):.1f} (p90 {pct(lat, 0.9):.1f})"))
+        rows.append(("torch fp32, embed_query", str(threads), "1", "", "", query_latency(emb.embed_query, queries)))
 
     # sentence-transformers' own encode() for reference (it also sorts by length, by characters)
     threads, bs = best[1]
@@ -156,14 +160,10 @@ def main(argv: list[str] | None = None) -> int:
     if is_current(path):  # the API's query encoder: queries only
         for threads in thread_counts:
             encoder = OnnxQueryEmbedder(path, threads=threads)
-            encoder.embed_query(queries[0])
-            lat = []
-            for q in queries:
-                t = time.perf_counter()
+            for q in queries:  # warm-up: the session's first runs and the word table's pages
                 encoder.embed_query(q)
-                lat.append((time.perf_counter() - t) * 1000)
             rows.append(("ONNX Runtime fp32 query encoder (models/onnx_query.py)", str(threads), "1", "", "",
-                         f"{statistics.median(lat):.1f} (p90 {pct(lat, 0.9):.1f})"))
+                         query_latency(encoder.embed_query, queries)))
     else:
         print(f"(no current ONNX export in {path}: python -m models.onnx_query --model {path})")
 
