@@ -110,8 +110,8 @@ def is_current(model_dir: Path | str) -> bool:
         expected = _source_record(model_dir)
     except (OSError, ValueError, ExportError):
         return False
-    return all((folder / n).exists() for n in (GRAPH, WORDS)) and \
-        {k: recorded.get(k) for k in expected} == expected
+    needed = (GRAPH, WORDS, SENTENCEPIECE) if recorded.get("sentencepiece") else (GRAPH, WORDS)
+    return all((folder / n).exists() for n in needed) and {k: recorded.get(k) for k in expected} == expected
 
 
 def export(model_dir: Path | str, *, force: bool = False, quiet: bool = False) -> Path:
@@ -161,12 +161,12 @@ def export(model_dir: Path | str, *, force: bool = False, quiet: bool = False) -
                 opset_version=OPSET, dynamo=False,
             )
         np.save(tmp / WORDS, words)
-        sentencepiece = _write_sentencepiece(model_dir / "tokenizer.json", tmp / SENTENCEPIECE)
-        max_tokens = int(json.loads((model_dir / "sentence_bert_config.json").read_text(encoding="utf-8"))
-                         .get("max_seq_length") or 512) if (model_dir / "sentence_bert_config.json").exists() else 512
-        record.update({"sentencepiece": sentencepiece, "dim": dim, "normalised": normalise, "max_tokens": min(max_tokens, config.max_position_embeddings),
-                       "opset": OPSET, "torch": torch.__version__,
-                       "created_utc": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())})
+        max_tokens = min(_max_seq_length(model_dir), config.max_position_embeddings)
+        record.update({
+            "sentencepiece": _write_sentencepiece(model_dir / "tokenizer.json", tmp / SENTENCEPIECE),
+            "dim": dim, "normalised": normalise, "max_tokens": max_tokens, "opset": OPSET, "torch": torch.__version__,
+            "created_utc": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        })
         (tmp / RECORD).write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
         for path in [tmp, *tmp.iterdir()]:
             path.chmod(0o755 if path.is_dir() else 0o644)
@@ -179,6 +179,15 @@ def export(model_dir: Path | str, *, force: bool = False, quiet: bool = False) -
         shutil.rmtree(tmp, ignore_errors=True)
     say(f"{folder}: exported the query encoder in {time.perf_counter() - started:.1f} s")
     return folder
+
+
+def _max_seq_length(model_dir: Path) -> int:
+    """The sentence-transformers window (``sentence_bert_config.json``), else BERT's 512."""
+    try:
+        config = json.loads((model_dir / "sentence_bert_config.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return 512
+    return int(config.get("max_seq_length") or 512)
 
 
 def _write_sentencepiece(tokenizer_json: Path, out: Path) -> dict | None:
@@ -263,7 +272,6 @@ class OnnxQueryEmbedder:
     def __init__(self, model_dir: Path | str, *, name: str | None = None, threads: int = 1,
                  query_prefix: str = "query: "):
         import onnxruntime
-        from tokenizers import Tokenizer
 
         model_dir = Path(model_dir)
         folder = model_dir / FOLDER
@@ -276,6 +284,8 @@ class OnnxQueryEmbedder:
             self._tokenize = SentencePieceQueryTokenizer(folder / SENTENCEPIECE, max_tokens=self.max_tokens,
                                                          **record["sentencepiece"]).encode
         else:
+            from tokenizers import Tokenizer
+
             # Truncation is set once here and never changed, so concurrent requests can share
             # the tokenizer (changing it while another thread encodes is what makes it raise).
             tokenizer = Tokenizer.from_file(str(model_dir / "tokenizer.json"))

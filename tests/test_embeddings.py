@@ -440,6 +440,12 @@ def test_an_export_of_other_weights_is_not_used(tmp_path, model_path):
 
     other = _linked_copy(model_path, tmp_path / "multilingual-e5-small")
     assert is_current(other)
+    tokenizer_model = other / "query-onnx" / "tokenizer.model"
+    saved = tokenizer_model.read_bytes()
+    tokenizer_model.unlink()
+    assert not is_current(other)  # an export missing a part it recorded
+    tokenizer_model.write_bytes(saved)
+    assert is_current(other)
     config = other / "config.json"
     config.write_text(config.read_text(encoding="utf-8"), encoding="utf-8")  # a new modification time
     assert not is_current(other)
