@@ -144,6 +144,7 @@ class SwedishAnalyzer:
         import spacy
 
         self._tokenizer = spacy.blank("sv").tokenizer
+        self._special_cases = frozenset(self._tokenizer.rules)
         self._lemmas = load_lemma_table()
         self._lookup = lru_cache(maxsize=262_144)(lambda w: lookup_lemma(self._lemmas, w))
         self._compounds: HunspellCompounds = get_compounds()
@@ -249,8 +250,15 @@ class SwedishAnalyzer:
         return out
 
     def _analyze_chunk(self, chunk: str) -> tuple[_Piece, ...]:
-        with self._lock:
-            tokens = [(t.idx, t.text) for t in self._tokenizer(chunk) if not t.is_space]
+        if chunk.isalpha() and chunk not in self._special_cases:
+            # A chunk of letters only is one token to spaCy unless a special case (hörru →
+            # hör + ru) splits it: its affix and infix rules all need a non-letter. Skipping
+            # the call (and the new lexeme spaCy would store) makes unseen words ~3× cheaper,
+            # which is what highlighting a hit with unseen words pays.
+            tokens = [(0, chunk)]
+        else:
+            with self._lock:
+                tokens = [(t.idx, t.text) for t in self._tokenizer(chunk) if not t.is_space]
         return tuple(
             (idx + rs, idx + re_, stop, terms) for idx, tok in tokens for rs, re_, stop, terms in self._token(tok)
         )

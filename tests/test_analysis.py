@@ -293,3 +293,25 @@ def test_opensearch_export(analyzer, tmp_path):
     used = {f for a in settings["analyzer"].values() for f in a["filter"]}
     assert {f for f in used if f.startswith("motesok_")} <= set(settings["filter"])
     assert settings["filter"]["motesok_decompound"]["word_list_path"].endswith(paths["word_list"].name)
+
+
+def test_letter_only_chunks_skip_spacy_without_changing_the_analysis(analyzer):
+    """Chunks of letters only are not sent through spaCy's tokenizer (a cost unseen words pay
+    at every highlight); every word of the corpus must come out exactly as spaCy's path gives
+    it, special cases (hörru → hör + ru) included."""
+
+    class Everything:
+        def __contains__(self, _):
+            return True
+
+    through_spacy = SwedishAnalyzer()
+    through_spacy._special_cases = Everything()  # every chunk goes through spaCy, as before
+    texts = [p.read_text(encoding="utf-8", errors="replace") for p in sorted(CORPUS.rglob("*")) if p.suffix in (".txt", ".md")]
+    texts.append("hörru Köru fattaru vård-och omsorg Ärende ÅÄÖ naïve œuvre ǅungla")
+    letter_chunks = 0
+    for text in texts:
+        assert analyzer._pieces(text) == through_spacy._pieces(text)
+        letter_chunks += sum(1 for chunk in text.split() if chunk.isalpha())
+    assert letter_chunks > 50_000
+    # a letters-only special case still reaches spaCy, which splits it
+    assert [(s, e) for s, e, *_ in analyzer._pieces("hörru")] == [(0, 4), (4, 5)]
