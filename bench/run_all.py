@@ -311,10 +311,11 @@ def _limits(r: dict, sizes: list[str]) -> list[str]:
     h = big["api"]["single"]["hybrid"]["all"]
     load = big["api"].get("load")
     bullets = []
-    if h["p50"] > TARGETS["hybrid_p50"] or h["p95"] > TARGETS["hybrid_p95"]:
+    unmet = [f"{p} ≤ {TARGETS['hybrid_' + p]} ms" for p in ("p50", "p95") if h[p] > TARGETS["hybrid_" + p]]
+    if unmet:
         bullets.append(
-            f"- **Hybrid p50 ≤ {TARGETS['hybrid_p50']} ms and p95 ≤ {TARGETS['hybrid_p95']} ms at "
-            f"{int(sizes[-1]):,} items** (measured {h['p50']} / {h['p95']}). The critical path is the query "
+            f"- **Hybrid {' and '.join(unmet)} at {int(sizes[-1]):,} items** (measured p50 {h['p50']}, "
+            f"p95 {h['p95']}). The critical path is the query "
             "embedding (~10–13 ms: e5-small's float32 ONNX export on one core; the keyword leg runs beside it) "
             "followed by the vector scan (~11–14 ms with the rescoring: 92 MB of int8 vectors read per query "
             "is bound by memory bandwidth): about 25 ms before fusion, the facet re-runs, highlighting the "
@@ -333,8 +334,13 @@ def _limits(r: dict, sizes: list[str]) -> list[str]:
     ix = r["index"]
     if ix["ratio"] < TARGETS["index_ratio"]:
         bullets.append(f"- **Index throughput ≥ {TARGETS['index_ratio']} × raw encode** (measured {ix['ratio']}). "
-                       "Parsing, spaCy analysis and SQLite writes run beside the model; see "
-                       "`motesok index -v` for the per-document durations.")
+                       "The index time runs from process start to exit, so it includes importing torch and "
+                       "loading the model, spaCy's lemma table and the Hunspell dictionaries (~10–15 s of a "
+                       "~130 s run; profiled), and each document's passages are embedded in their own call, "
+                       "sorted by length within the document only, where the raw encode sorts all passages "
+                       "at once; parsing, analysis, topics and SQLite writes take ~2–3 s. Across runs on this "
+                       "machine the ratio has ranged 0.85–0.95; loading the analyzer beside the model and "
+                       "embedding several documents per call would add a margin.")
     peak = big["api"]["memory"]["peak_mb"]
     if peak > TARGETS["rss_mb"]:
         bullets.append(f"- **RSS ≤ {TARGETS['rss_mb']:,} MB** (peak {peak:,} MB): the float32 matrix, its int8 "
