@@ -298,7 +298,7 @@ def test_opensearch_export(analyzer, tmp_path):
 def test_letter_only_chunks_skip_spacy_without_changing_the_analysis(analyzer):
     """Chunks of letters only are not sent through spaCy's tokenizer (a cost unseen words pay
     at every highlight); every word of the corpus must come out exactly as spaCy's path gives
-    it, special cases (hörru → hör + ru) included."""
+    it, special cases (hörru → hörr + u) included."""
 
     class Everything:
         def __contains__(self, _):
