@@ -1,0 +1,47 @@
+"""The labelled multi-organisation corpus (tests/data/corpus-dev) meets the issue-15 targets.
+
+Each field's share of right documents must reach its target; where the parser does not reach a
+target yet, the test guards the figure it has reached (``FLOORS``), so that no change makes it
+worse. Run ``python -m tests.labelled_corpus`` for the full table and the failures per document.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.labelled_corpus import CORPUS_DEV, TARGETS, load_labels, run
+
+#: Right documents per field reached so far, where a target is not met yet (never lower than the
+#: figures before issue 15: organisation 13/20, body 14/20, date 16/19, doc type 13/20, § 2/13).
+FLOORS = {"organisation": 13, "body": 14, "date": 16, "doc_type": 13, "paragraphs": 2, "no_dnr_titles": 18}
+
+
+@pytest.fixture(scope="module")
+def report():
+    result = run()
+    print("\n" + result.table() + "\n\nfailures:\n" + (result.failures() or "    none"))
+    return result
+
+
+def test_every_label_names_an_existing_file():
+    labels = load_labels()
+    assert len(labels) >= 20
+    missing = [lb["file"] for lb in labels if not (CORPUS_DEV / lb["file"]).is_file()]
+    assert not missing
+    assert len({lb["file"] for lb in labels}) == len(labels), "a file is labelled twice"
+
+
+def test_every_labelled_file_parses(report):
+    assert [o.file for o in report.outcomes if o.error] == []
+
+
+@pytest.mark.parametrize("name", sorted(TARGETS))
+def test_field_meets_target_or_floor(report, name):
+    right, total = report.score(name)
+    if total == 0:  # e.g. no kallelse labelled yet: nothing to measure
+        assert name in {"agenda_points"}, f"no document is labelled for {name}"
+        return
+    if name in FLOORS:
+        assert right >= FLOORS[name], f"{name}: {right}/{total} is below the {FLOORS[name]} already reached"
+    else:
+        assert right / total >= TARGETS[name], f"{name}: {right}/{total} is below the target {TARGETS[name]:.0%}"
