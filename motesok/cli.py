@@ -197,9 +197,10 @@ def evaluate_cmd(
     mode: Annotated[list[str], typer.Option("--mode", "-m", help="Mode(s) to score (repeatable).")] = ["hybrid"],
     as_json: Annotated[bool, typer.Option("--json", help="Print the full report as JSON.")] = False,
 ) -> None:
-    """Score a query file: success@1, success@5 and MRR@10, overall and per kind."""
+    """Score a query file: success@1, success@5 and MRR@10, overall and per kind; for a file of
+    full judgments (every relevant item listed), result-set recall, precision and median total."""
     from motesok.runtime import build_search_service
-    from search_api.evaluation import evaluate, load_queries
+    from search_api.evaluation import evaluate, evaluate_sets, is_full_judgments, load_queries
 
     try:
         qs = load_queries(queries)
@@ -209,6 +210,23 @@ def evaluate_cmd(
         service = build_search_service(get_settings())
     except _startup_errors() as exc:
         _fail(str(exc))
+    if is_full_judgments(qs):
+        set_reports = [evaluate_sets(service, qs, m) for m in mode]
+        if as_json:
+            typer.echo(json.dumps([r.to_dict() for r in set_reports], ensure_ascii=False, indent=2))
+            return
+        for report in set_reports:
+            o = report.overall()
+            typer.echo(f"{report.mode:<9} recall {o['recall']:.3f}  precision {o['precision']:.3f}  "
+                       f"median total {o['median_total']:g}")
+            for kind, m in report.by_kind().items():
+                typer.echo(f"  {kind:<11} n={m['n']:<3} recall {m['recall']:.2f}  precision {m['precision']:.2f}  "
+                           f"median total {m['median_total']:g}")
+            for r in report.results:
+                if r.recall < 1 or r.precision < 0.5:
+                    typer.echo(f"    {r.id} {r.query!r}: total {r.total}, relevant {r.relevant_reported}, "
+                               f"anchors {r.anchors_found}/{r.anchors}")
+        return
     reports = [evaluate(service, qs, m) for m in mode]
     if as_json:
         typer.echo(json.dumps([r.to_dict() for r in reports], ensure_ascii=False, indent=2))

@@ -1,13 +1,21 @@
-"""Relevance evaluation over a query file in the format of ``shared/eval/dev_queries.jsonl``.
+"""Relevance evaluation over query files in the formats of ``shared/eval/``.
 
-A hit is relevant when its item text contains one of the query's anchor phrases, compared
-case-insensitively with runs of white space folded to one space.
+- Ranked queries (``dev_queries.jsonl``, ``hard_queries.jsonl``): success@1, success@5 and
+  MRR@10 of the first relevant hit.
+- Full judgments (``full_judgments.jsonl``: ``relevant`` lists every relevant item, one anchor
+  each): the whole reported result *set* is judged: result-set recall (anchors found among all
+  reported items), precision (share of reported items that are relevant) and the median total.
+
+A hit is relevant when its title or text contains one of the query's anchor phrases, compared
+case-insensitively with runs of white space folded to one space and HTML tags such as ``<br>``
+replaced by a space first.
 """
 
 from __future__ import annotations
 
 import json
 import re
+import statistics
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,10 +23,13 @@ from pathlib import Path
 from search_api.schemas import SearchParams
 
 _FILTER_FIELDS = ("organisation", "body", "year", "topic", "doc_type")
+#: the most items a full-judgment search may report that are all read back and judged
+MAX_JUDGED = 5000
+_TAG = re.compile(r"<[^>]{0,40}>")
 
 
 def _fold(text: str) -> str:
-    return re.sub(r"\s+", " ", text).strip().casefold()
+    return re.sub(r"\s+", " ", _TAG.sub(" ", text)).strip().casefold()
 
 
 @dataclass
@@ -27,6 +38,28 @@ class QueryResult:
     kind: str
     query: str
     rank: int | None  # 1-based rank of the first relevant hit within the first 10, else None
+
+
+@dataclass
+class SetResult:
+    """One fully judged query: how many items were reported and how many of them are relevant."""
+
+    id: str
+    kind: str
+    query: str
+    total: int
+    relevant_reported: int  # reported items holding any anchor
+    anchors: int
+    anchors_found: int  # anchors occurring in some reported item
+    missed: list[str] = field(default_factory=list)
+
+    @property
+    def recall(self) -> float:
+        return self.anchors_found / self.anchors if self.anchors else 1.0
+
+    @property
+    def precision(self) -> float:
+        return self.relevant_reported / self.total if self.total else 0.0
 
 
 @dataclass
@@ -57,6 +90,34 @@ class EvalReport:
                 "queries": [r.__dict__ for r in self.results]}
 
 
+@dataclass
+class SetReport:
+    mode: str
+    results: list[SetResult] = field(default_factory=list)
+
+    @staticmethod
+    def _metrics(results: list[SetResult]) -> dict[str, float]:
+        n = len(results) or 1
+        return {
+            "recall": sum(r.recall for r in results) / n,
+            "precision": sum(r.precision for r in results) / n,
+            "median_total": float(statistics.median(r.total for r in results)) if results else 0.0,
+        }
+
+    def overall(self) -> dict[str, float]:
+        return self._metrics(self.results)
+
+    def by_kind(self) -> dict[str, dict[str, float]]:
+        groups: dict[str, list[SetResult]] = defaultdict(list)
+        for r in self.results:
+            groups[r.kind].append(r)
+        return {kind: {**self._metrics(rs), "n": len(rs)} for kind, rs in sorted(groups.items())}
+
+    def to_dict(self) -> dict:
+        return {"mode": self.mode, "overall": self.overall(), "by_kind": self.by_kind(),
+                "queries": [{**r.__dict__, "recall": r.recall, "precision": r.precision} for r in self.results]}
+
+
 def load_queries(path: Path) -> list[dict]:
     queries = []
     for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
@@ -65,18 +126,48 @@ def load_queries(path: Path) -> list[dict]:
                 queries.append(json.loads(line))
             except json.JSONDecodeError as exc:
                 raise ValueError(f"{path}:{number}: not valid JSON ({exc.msg})") from exc
+            if not isinstance(queries[-1], dict) or "query" not in queries[-1] or "relevant" not in queries[-1]:
+                raise ValueError(f"{path}:{number}: needs 'query' and 'relevant'")
     return queries
+
+
+def is_full_judgments(queries: list[dict]) -> bool:
+    """A file of full judgments names the similar items that are not relevant on every line."""
+    return bool(queries) and all("not_relevant_but_similar" in q for q in queries)
+
+
+def _params(q: dict, mode: str, limit: int) -> SearchParams:
+    filters = {k: v if isinstance(v, list) else [v] for k, v in (q.get("filters") or {}).items()
+               if k in _FILTER_FIELDS}
+    return SearchParams(q=q["query"], mode=mode, limit=limit, **filters)
 
 
 def evaluate(service, queries: list[dict], mode: str = "hybrid") -> EvalReport:
     report = EvalReport(mode=mode)
     for q in queries:
-        filters = {k: v if isinstance(v, list) else [v] for k, v in (q.get("filters") or {}).items()
-                   if k in _FILTER_FIELDS}
-        params = SearchParams(q=q["query"], mode=mode, limit=10, **filters)
-        response = service.search(params)
+        response = service.search(_params(q, mode, 10))
         anchors = [_fold(a) for a in q["relevant"]]
         rank = next((i for i, hit in enumerate(response.hits, start=1)
                      if any(a in _fold(hit.title + "\n" + hit.text) for a in anchors)), None)
         report.results.append(QueryResult(q.get("id", ""), q.get("kind", ""), q["query"], rank))
+    return report
+
+
+def evaluate_sets(service, queries: list[dict], mode: str = "hybrid") -> SetReport:
+    """Judge every item each search reports (what the total, facets and export count)."""
+    report = SetReport(mode=mode)
+    for q in queries:
+        params = _params(q, mode, 10)
+        anchors = [_fold(a) for a in q["relevant"]]
+        found: set[int] = set()
+        total = relevant = 0
+        for item in service.export_items(params, MAX_JUDGED):
+            total += 1
+            text = _fold(item["title"] + "\n" + item["text"])
+            hits = {i for i, a in enumerate(anchors) if a in text}
+            relevant += bool(hits)
+            found |= hits
+        report.results.append(SetResult(
+            q.get("id", ""), q.get("kind", ""), q["query"], total, relevant, len(anchors), len(found),
+            [q["relevant"][i] for i in range(len(anchors)) if i not in found]))
     return report
