@@ -1,19 +1,57 @@
 """Decisions of an agenda item, typed: decided (``beslut``) or only proposed (``förslag``).
 
-Moved out of :mod:`indexer.metadata`, which calls :func:`extract_decisions` per item.
+An item's ``att``-clauses and decision points are read from its decision sections (``Beslut``,
+``Förslag till beslut`` …), from a trigger line (``Nämnden beslutar att …``, ``Styrelsen föreslår
+fullmäktige följande:``) or from an inline proposal. Each clause is typed by the evidence that
+introduces it, most specific first:
+
+- the heading: ``Beslut``, ``Nämndens beslut``, ``Överenskommelse`` decide; any heading that
+  names a proposal (``Förslag till beslut``, ``Förvaltningens förslag``, ``Beslutsförslag``,
+  ``Arbetsutskottets förslag``) proposes;
+- a lead-in inside a decision section: ``Kommunstyrelsen föreslår att kommunfullmäktige
+  beslutar:`` turns what follows into a proposal (to another body), even under ``Beslut``;
+- the verb of a trigger line: ``beslutar``/``beslöt`` decides, ``föreslår`` proposes;
+- the document's type (:func:`settle_kinds`): a kallelse or tjänsteskrivelse is written before the
+  meeting it serves, so nothing in it is that meeting's decision.
+
+An item whose decision sections both decide and propose (a protocol's ``Beslut`` beside the
+rejected ``Förslag till beslut``) keeps only what was decided: the label must never call a
+proposal a decision.
 """
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, field
 
 from indexer.segment.common import SECTION_LABELS, clean_inline
+
+BESLUT = "beslut"
+FORSLAG = "förslag"
+DECISION_KINDS = (BESLUT, FORSLAG)
+#: Document types written before the meeting they serve: what they hold is only proposed.
+PROPOSING_DOC_TYPES = frozenset({"kallelse", "tjänsteskrivelse"})
+
+
+@dataclass(frozen=True)
+class Decisions:
+    """An item's decision texts and what they are: ``beslut``, ``förslag`` or ``None`` (none found)."""
+
+    texts: list[str] = field(default_factory=list)
+    kind: str | None = None
+
 
 # -- extraction -------------------------------------------------------------------------------------
 _DECISION_HEAD = re.compile(
     r"^(?:Beslut|Beslut\s*[–—-]\s*.+|Förslag till beslut(?: .*)?|Beslutsförslag|Nämndens beslut|Styrelsens beslut|"
     r"Utskottets förslag(?: till beslut)?|Överenskommelse|Kommunstyrelsens förslag|Förvaltningens förslag(?: till beslut)?|"
-    r"Förslag till beslut i .+)\s*:?$")
+    r"Förslag till beslut i .+|"
+    # a body's own decision or proposal: "Kommunstyrelsens beslut", "Arbetsutskottets förslag"
+    r"[A-ZÅÄÖ][\wåäö&-]*(?:-? och [\wåäö-]+)?(?:nämnd|styrelse|utskott|fullmäktige|förvaltning|kontor|revision|"
+    r"beredning)\w*s "
+    r"(?:beslut|förslag(?: till beslut)?))\s*:?$")
+#: A lead-in or clause that hands the decision to someone else: "… föreslår att kommunfullmäktige beslutar".
+_PROPOSES = re.compile(r"\b(?:föreslår|förslår|föreslås|föreslog)\b", re.I)
 _NOT_DECISION_HEAD = re.compile(r"^(?:Beslutsunderlag|Beslutsgång|Beslutet skickas|Beslut fattade|"
                                 r"Förslag till beslut på sammanträdet)", re.I)
 _STOP_HEADS = {s.rstrip(":") for s in SECTION_LABELS} - {"beslut", "förslag till beslut", "beslutsförslag",
@@ -63,34 +101,46 @@ def _units(lines: list[str]) -> list[str]:
     return units
 
 
-def _att_from(unit: str) -> str | None:
-    m = re.search(r"\b(?:beslutar|besluta|beslöt|föreslår [\wåäö -]{0,60}?besluta)\s+(att\s.+)$", unit)
-    return m.group(1) if m else None
+def heading_kind(heading: str) -> str:
+    """``förslag`` for a heading that names a proposal (``Förslag till beslut``, ``Beslutsförslag``,
+    ``Förvaltningens förslag``), else ``beslut`` (``Beslut``, ``Nämndens beslut``, ``Överenskommelse``)."""
+    return FORSLAG if re.search(r"förslag", heading, re.I) else BESLUT
 
 
-def _decisions_from_units(units: list[str]) -> list[str]:
-    out: list[str] = []
+def _att_from(unit: str) -> tuple[str, bool] | None:
+    """The ``att``-clause a sentence introduces, and whether the sentence only proposes it."""
+    m = re.search(r"\b(?:beslutar|besluta|beslöt|(föreslår) [\wåäö -]{0,60}?besluta)\s+(att\s.+)$", unit)
+    return (m.group(2), bool(m.group(1))) if m else None
+
+
+def _decisions_from_units(units: list[str], kind: str) -> list[tuple[str, str]]:
+    """Decision texts of a section's units, each with its kind: the heading's ``kind`` unless a
+    lead-in hands the decision on (``… föreslår att kommunfullmäktige beslutar:``)."""
+    out: list[tuple[str, str]] = []
     after_lead = False
+    current = kind
     for u in units:
         if re.match(r"^att\s", u):
-            out.append(u)
+            out.append((u, current))
             after_lead = False
             continue
         if re.match(r"^(?:\d{1,2}[.)]|[a-z][.)]|[-–•])\s", u):
-            out.append(u)
+            out.append((u, current))
             continue
         if u.endswith(":") or _TRIGGER_TAIL.search(u):
             # a lead-in ("… föreslår att kommunfullmäktige beslutar:"); keep any sentences before it
             sentences = re.split(r"(?<=[.!?])\s+(?=[A-ZÅÄÖ])", u)
             if len(sentences) > 1 and _DECISION_VERB.search(" ".join(sentences[:-1])):
-                out.append(" ".join(sentences[:-1]))
+                out.append((" ".join(sentences[:-1]), kind))
+            # what follows a lead-in is proposed when the lead-in proposes, else the heading says
+            current = FORSLAG if _PROPOSES.search(sentences[-1]) else kind
             after_lead = True
             continue
         att = _att_from(u)
         if att:
-            out.append(att)
+            out.append((att[0], FORSLAG if att[1] else kind))
         elif after_lead or _DECISION_VERB.search(u):
-            out.append(u)
+            out.append((u, current if after_lead else kind))
     return out
 
 
@@ -111,47 +161,73 @@ def _section_body(lines: list[str], start: int) -> list[str]:
 
 def extract_decisions(text: str) -> list[str]:
     """The decisions of one item: its ``att``-clauses and decision points, one string each."""
+    return typed_decisions(text).texts
+
+
+def typed_decisions(text: str) -> Decisions:
+    """An item's decisions and their kind, read from the item's own text.
+
+    When the item both decides and proposes, only the decided texts are kept (kind ``beslut``).
+    """
     lines = text.split("\n")
-    found: list[str] = []
+    found: list[tuple[str, str]] = []
     for i, line in enumerate(lines):
-        s = clean_inline(line).strip()
+        s = re.sub(r"^#{1,6}\s+", "", clean_inline(line).strip())  # a Markdown heading is a heading too
         if _DECISION_HEAD.match(s) and not _NOT_DECISION_HEAD.match(s):
+            kind = heading_kind(s)
             body = _section_body(lines, i + 1)
             units = _units(body)
-            decisions = _decisions_from_units(units)
+            decisions = _decisions_from_units(units, kind)
             if not decisions:
                 plain = [u for u in units if not u.endswith(":")]
-                decisions = plain[:1]
+                decisions = [(u, kind) for u in plain[:1]]
             found.extend(decisions)
     if not found:
         found = _triggered(lines)
     if not found:
-        found = _inline_proposals(text)
+        found = [(d, FORSLAG) for d in _inline_proposals(text)]
+    if any(k == BESLUT for _, k in found):
+        found = [(d, k) for d, k in found if k == BESLUT]
     out: list[str] = []
-    for d in found:
+    for d, _ in found:
         c = _clean_decision(d)
         if len(c) >= 8 and c not in out:
             out.append(c)
-    return out
+    return Decisions(out, (BESLUT if found[0][1] == BESLUT else FORSLAG) if out else None)
 
 
-def _triggered(lines: list[str]) -> list[str]:
+def settle_kinds(items: list, doc_type: str | None) -> list:
+    """Apply the document's evidence: in a kallelse or tjänsteskrivelse every decision is a proposal
+    (it is written before the meeting that decides). ``items`` are :class:`~indexer.records.Item`."""
+    if doc_type in PROPOSING_DOC_TYPES:
+        for item in items:
+            if item.decisions:
+                item.decision_kind = FORSLAG
+    return items
+
+
+def _triggered(lines: list[str]) -> list[tuple[str, str]]:
     """Decisions after a trigger line outside a "Beslut" section: ``… beslutar`` followed by
-    ``att``-clauses, or ``<organ> … föreslår regionfullmäktige (följande):`` followed by points."""
-    out: list[str] = []
+    ``att``-clauses, or ``<organ> … föreslår regionfullmäktige (följande):`` followed by points.
+    A trigger proposes when it, or the line it continues, says ``föreslår``."""
+    out: list[tuple[str, str]] = []
     n = len(lines)
     i = 0
+    previous = ""
     while i < n:
         s = clean_inline(lines[i]).strip()
         if not s:
             i += 1
             continue
+        before, previous = previous, s
         trigger = re.search(r"\b(?:beslutar|besluta)\b", s) and not re.search(r"[.!?]$", s)
         proposal = (re.search(r"\b(?:föreslår|förslår)\b", s) and re.search(r":$|följande:?$", s)
                     and _BODY_WORD.search(s.split("föreslår")[0] if "föreslår" in s else s.split("förslår")[0]))
         if not (trigger or proposal):
             i += 1
             continue
+        continues = before and not re.search(r"[.!?:]$", before)
+        kind = FORSLAG if proposal or _PROPOSES.search(s) or (continues and _PROPOSES.search(before)) else BESLUT
         j = i + 1
         while j < n and not lines[j].strip():
             j += 1
@@ -181,7 +257,7 @@ def _triggered(lines: list[str]) -> list[str]:
             i = k
         else:
             i = j
-        out.extend(collected)
+        out.extend((c, kind) for c in collected)
     return out
 
 

@@ -16,6 +16,7 @@ import hashlib
 import os
 from pathlib import Path
 
+from indexer.decisions import settle_kinds
 from indexer.metadata import MetadataError, apply_overrides, build_meta, enrich_items, load_overrides
 from indexer.parse import ParseError, RawText, read_bytes
 from indexer.parse.text import normalize_text
@@ -112,6 +113,7 @@ def parse_text(text: str, source: str, fmt: str = "txt", checksum: str = "",
         raise IngestError(source, "no text content to index")
     meta = build_meta(text, source=source, fmt=fmt, checksum=checksum, family=segmented.family,
                       kind=segmented.kind, items=items, title_hint=title_hint)
+    settle_kinds(items, meta.doc_type)
     return ParsedDocument(document=meta, items=items)
 
 

@@ -18,7 +18,7 @@ from collections import Counter
 from datetime import date as _date
 from pathlib import Path
 
-from indexer.decisions import extract_decisions
+from indexer.decisions import extract_decisions, typed_decisions
 from indexer.records import DocumentMeta, Item
 from indexer.segment.common import SECTION_LABELS, clean_inline
 
@@ -546,7 +546,8 @@ def enrich_items(items: list[Item]) -> list[Item]:
     for item in items:
         item.case_numbers = extract_case_numbers(item.text, item.case_numbers)
         if not item.decisions:
-            item.decisions = extract_decisions(item.text)
+            found = typed_decisions(item.text)
+            item.decisions, item.decision_kind = found.texts, found.kind
     return items
 
 

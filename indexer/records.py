@@ -47,7 +47,12 @@ class Item:
     number_inferred: bool = False
     section: str | None = None
     decisions: list[str] = field(default_factory=list)
+    decision_kind: str | None = None  # "beslut" (decided) or "förslag" (proposed); None without decisions
     case_numbers: list[str] = field(default_factory=list)
+    # the § as printed ("12", "3 a"): ``paragraph`` is its number, the label keeps a letter suffix
+    paragraph_label: str | None = None
+    page_start: int | None = None  # 1-based page of the source on which the item starts (PDF, paged text)
+    page_end: int | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -74,7 +74,8 @@ def table_items(lines: list[str]) -> list[Item]:
             if num and body:
                 decisions.append(re.sub(r"\s+", " ", " ".join(body)).strip().rstrip("."))
         items.append(Item(number=int(num.group(1)) if num else None, paragraph=None, title=title,
-                          text=finish_text(text_lines), case_numbers=cases, decisions=decisions))
+                          text=finish_text(text_lines), case_numbers=cases, decisions=decisions,
+                          decision_kind="förslag" if decisions else None))  # a "Förslag" column
     if sum(1 for i in items if i.number is not None) < 2:
         return []
     return items
