@@ -17,7 +17,8 @@ from indexer.segment.agenda import segment_agenda, table_items
 from indexer.segment.common import clean_inline, finish_text, short_title
 from indexer.segment.furniture import strip_furniture
 from indexer.segment.portal import is_portal, segment_portal
-from indexer.segment.protocol import paragraph_candidates, segment_protocol, select_paragraphs
+from indexer.segment.protocol import (declared_range, is_regulation, paragraph_candidates, segment_protocol,
+                                      select_paragraphs)
 from indexer.segment.sections import segment_sections
 
 FAMILIES = ("portal", "protocol", "agenda", "sections")
@@ -82,7 +83,9 @@ def detect_family(lines: list[str], kind: str | None = None, clean: list[str] | 
         return "agenda"
     if kind in {"tjänsteskrivelse", "yttrande", "handling"}:
         return "sections"
-    chosen = select_paragraphs(paragraph_candidates(clean))
+    chosen = select_paragraphs(paragraph_candidates(clean), declared_range(clean))
+    if chosen and kind not in {"protokoll", "beslut"} and is_regulation(clean):
+        chosen = []  # a taxa's or reglemente's articles (§ 1, § 1.1 …) are sections, not agenda items
     if len(chosen) >= 2 or (len(chosen) == 1 and kind in {"protokoll", "beslut"}):
         return "protocol"
     if len(chosen) == 1:  # an extract that opens with its paragraph ("§ 12 Val av justerare …")

@@ -11,6 +11,7 @@ real content; appendices after the last paragraph (``Bilaga 1`` …) become item
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 
@@ -18,13 +19,26 @@ from indexer.records import Item
 from indexer.segment.common import clean_inline, finish_text, is_label, read_title
 from indexer.segment.furniture import is_toc_line
 
-PARA_RE = re.compile(r"^\s*(?:\*\*)?\s*§\s*(\d{1,4})(?![\d:])(.*)$")
+# A paragraph heading at a line start: optional Markdown (``## **``, ``- ``), an optional body
+# prefix in capitals (``KS``, ``KFN``, ``KS-AU``), ``§``, the number and an optional letter suffix
+# (``3 a``). What follows must not continue a sentence (that is a reference).
+PARA_RE = re.compile(
+    r"^\s*(?:#{1,6}\s*)?(?:[-–•>]\s+)?(?:\*\*|__)?\s*"
+    r"(?:(?P<prefix>[A-ZÅÄÖ]{1,6}(?:[-/][A-ZÅÄÖ]{1,6})?)\s+)?"
+    r"§\s*(?P<num>\d{1,4})(?P<suffix>\s?[a-h](?=\s*$|\s+[^a-zåäö\s]|\*))?(?![\d:.,\w])(?P<rest>.*)$")
 CASE_IN_HEAD = re.compile(
     r"(?:Ärendenummer|Ärende nr|Dnr\.?|Diarienummer|Diarienr)[:.]?\s*([A-ZÅÄÖ0-9][\w/.:\-–]*\w)", re.I)
-_CONTINUATION_END = re.compile(r"(?:,|\b(?:och|samt|den|i|enligt|se|jfr|från|till|av|om|§))$", re.I)
+# a diarienummer printed bare on the heading line (``KS KF/2022:7``, ``2026.272 KS``, ``BUN/2023:25``)
+BARE_CASE = re.compile(r"^(?:[A-ZÅÄÖ]{1,6}\s+)?(?:[A-ZÅÄÖ]{1,6}\s?/\s?)?[A-ZÅÄÖ]{0,6}[ /-]?\d{2,4}[./:\-]\d{1,6}"
+                       r"(?:[./:\-]\d{1,6})?(?:\s+[A-ZÅÄÖ]{1,6}\b)?")
+_CONTINUATION_END = re.compile(r"(?:,|\b(?:och|samt|den|i|enligt|se|jfr|från|till|av|om|§|kap\.?|lagen|"
+                               r"paragraf|paragraferna|punkt))$", re.I)
+_PAGE_REF = re.compile(r"\S\s+\d{1,3}(?:\s*[-–]\s*\d{1,3})?$")  # "Val av justerare   4", "Budget 7 - 8"
+_NOT_PREFIX = {"FORTS", "FORTSÄTTNING", "SE", "ENL", "ENLIGT", "BILAGA"}
 _SIGNATURE = re.compile(r"^(?:Justeras|Justerat|Justering|Underskrifter|Vid protokollet|Sekreterare\b|"
                         r"Protokollet justeras|Justerandes signatur)", re.I)
 _APPENDIX = re.compile(r"^Bilaga\s+(\d{1,2})\s*$")
+_SUB_ARTICLE = re.compile(r"^\s*(?:#{1,6}\s*)?(?:\*\*)?\s*§\s*\d{1,3}\.\d{1,2}\b")
 PREAMBLE_TITLE = "Inledning och närvarande"
 
 
@@ -36,69 +50,178 @@ class _Candidate:
     case: str | None
     block_chars: int = 0
     toc: bool = False
+    suffix: str = ""
+    prefix: str | None = None
+    body_lines: int = 0  # non-blank lines of the block after the heading and its title
+    weight: float = 0.0
+
+    @property
+    def label(self) -> str:
+        return f"{self.number} {self.suffix}" if self.suffix else str(self.number)
+
+    @property
+    def key(self) -> tuple[int, int]:
+        return (self.number, ord(self.suffix) - ord("a") + 1 if self.suffix else 0)
+
+
+def _case_in_rest(rest: str) -> str | None:
+    cm = CASE_IN_HEAD.search(rest)
+    if cm:
+        return cm.group(1).rstrip(".,;")
+    bm = BARE_CASE.match(rest)
+    if bm and re.search(r"\d", bm.group(0)) and not re.match(r"^\d{2,4}-\d{2}-\d{2}\b", rest):
+        return bm.group(0).strip()
+    return None
 
 
 def paragraph_candidates(lines: list[str]) -> list[_Candidate]:
-    """Every line that may start a ``§`` item, with its block size measured to the next one."""
+    """Every line that may start a ``§`` item, with the evidence the selection weighs."""
     cands: list[_Candidate] = []
     prev = ""
     for i, line in enumerate(lines):
+        s = clean_inline(line).strip()
         m = PARA_RE.match(line)
-        if m:
-            rest = clean_inline(m.group(2)).strip()
-            ok = not (rest and (rest[0] in ".,;:)]/" or rest[0].islower()))
-            if ok and prev and _CONTINUATION_END.search(prev) and not is_label(prev) \
-                    and not CASE_IN_HEAD.search(rest):
+        if m and m.group("prefix") not in _NOT_PREFIX:
+            rest = clean_inline(m.group("rest")).strip()
+            case = _case_in_rest(rest)
+            ok = not (rest and (rest[0] in ".,;:)]/§" or rest[0].islower()))
+            if ok and prev and _CONTINUATION_END.search(prev) and not is_label(prev) and not case:
                 ok = False
             if ok:
-                case = None
-                cm = CASE_IN_HEAD.search(rest)
-                if cm:
-                    case = cm.group(1).rstrip(".,;")
-                cands.append(_Candidate(i, int(m.group(1)), m.group(2), case))
-        if line.strip():
-            prev = clean_inline(line).strip()
+                suffix = (m.group("suffix") or "").strip()
+                cand = _Candidate(i, int(m.group("num")), m.group("rest"), case, suffix=suffix,
+                                  prefix=m.group("prefix"))
+                cand.toc = bool(rest and not case and _PAGE_REF.search(rest)) or is_toc_line(line)
+                cands.append(cand)
+        if s:
+            prev = s
     for k, c in enumerate(cands):
         end = cands[k + 1].line if k + 1 < len(cands) else len(lines)
         block = lines[c.line:end]
-        c.toc = any(is_toc_line(b) for b in block) and _chars(block) < 500
+        if any(is_toc_line(b) for b in block) and _chars(block) < 500:
+            c.toc = True
         c.block_chars = _chars([b for b in block if not is_toc_line(b)])
+        body = [b for b in block[1:] if b.strip()]
+        if not clean_inline(c.rest).strip() or c.case and not _title_after_case(c):
+            body = body[1:]  # the title on the next line
+        c.body_lines = len(body)
+    _mark_lists(cands)
     return cands
+
+
+def _title_after_case(c: _Candidate) -> bool:
+    rest = clean_inline(c.rest).strip()
+    return bool(c.case) and len(rest.replace(c.case, "").strip(" ,–-:")) > 3 and not CASE_IN_HEAD.search(rest)
+
+
+def _mark_lists(cands: list[_Candidate]) -> None:
+    """Runs of headings with no body between them are a table of contents or a list of notices
+    (a delegation list repeating other bodies' §), never items."""
+    thin = [c.body_lines <= 1 and c.block_chars < 160 for c in cands]
+    k = 0
+    while k < len(cands):
+        if not thin[k]:
+            k += 1
+            continue
+        j = k
+        while j + 1 < len(cands) and thin[j + 1]:
+            j += 1
+        if j - k + 1 >= 3:
+            for c in cands[k:j + 1]:
+                c.toc = True
+        k = j + 1
+
+
+_RANGE_LABEL = re.compile(r"\bParagraf(?:er)?\b\s*:?\s*(.*)$")
+_RANGE = re.compile(r"^§*\s*(\d{1,4})(?:\s*[a-h]\b)?(?:\s*[-–—]+\s*§*\s*(\d{1,4}))?(?!\d)")
+
+
+def declared_range(lines: list[str]) -> tuple[int, int] | None:
+    """The paragraphs a protocol's cover says it holds (``Paragrafer 1-12``, ``Paragraf: §72-§78``,
+    ``Paragrafer`` with ``146-162`` on the next line)."""
+    for i, line in enumerate(lines[:400]):
+        m = _RANGE_LABEL.search(clean_inline(line))
+        if not m:
+            continue
+        value = m.group(1).strip()
+        if not value:
+            value = next((clean_inline(ln).strip() for ln in lines[i + 1:i + 4] if ln.strip()), "")
+        r = _RANGE.match(value.replace("§ ", "§"))
+        if r:
+            lo = int(r.group(1))
+            hi = int(r.group(2)) if r.group(2) else lo
+            if lo <= hi <= lo + 400:
+                return lo, hi
+    return None
 
 
 def _chars(lines: list[str]) -> int:
     return sum(len(ln.strip()) for ln in lines)
 
 
-def select_paragraphs(cands: list[_Candidate]) -> list[_Candidate]:
-    """Drop table-of-contents entries and stray references; keep an increasing sequence."""
-    pool = [c for c in cands if not c.toc]
-    if any(c.case for c in pool):  # the document heads its paragraphs with case numbers
-        pool = [c for c in pool if c.case or clean_inline(c.rest).strip()]
-    pool = [c for c in pool if c.case or c.rest.strip() or c.block_chars >= 80]
-    pool = [c for c in pool if c.block_chars >= 12]
-    best: dict[int, _Candidate] = {}
+def _style(c: _Candidate) -> tuple[str | None, bool]:
+    return c.prefix, bool(c.case or clean_inline(c.rest).strip(" *"))
+
+
+def _weigh(pool: list[_Candidate], declared: tuple[int, int] | None = None) -> None:
+    """Evidence that a candidate heads an item: the text it heads, a case number on its line,
+    the heading form the document uses for most of its text (``KS § 3 Dnr …`` vs a bare ``§ 3``)
+    and the range of paragraphs the cover declares."""
+    styles: dict[tuple[str | None, bool], int] = {}
     for c in pool:
-        if c.number not in best or c.block_chars > best[c.number].block_chars:
-            best[c.number] = c
-    pool = sorted(best.values(), key=lambda c: c.line)
+        styles[_style(c)] = styles.get(_style(c), 0) + c.block_chars
+    main_style = max(styles, key=lambda k: styles[k]) if styles else None
+    for c in pool:
+        w = 1.0 + min(c.block_chars, 4000) / 1000 + (1.0 if c.body_lines >= 2 else 0.0)
+        if c.case:
+            w += 0.5
+        if _style(c) == main_style:
+            w += 1.0
+        elif c.prefix == main_style[0]:
+            w += 0.5
+        if declared:
+            w += 1.5 if declared[0] <= c.number <= declared[1] else -3.0
+        rest = clean_inline(c.rest).strip()
+        if re.match(r"^\d{2,4}-\d{2}-\d{2}\b", rest):  # "KS § 437 06-12-13": an earlier decision quoted
+            w -= 1.5
+        c.weight = w
+
+
+def _gap_penalty(a: _Candidate, b: _Candidate) -> float:
+    if b.number == a.number or b.number == a.number + 1 and not b.suffix:
+        return 0.0
+    gap = b.number - a.number
+    return min(0.75 + 0.75 * math.log2(gap), 3.5)
+
+
+def select_paragraphs(cands: list[_Candidate], declared: tuple[int, int] | None = None) -> list[_Candidate]:
+    """The item headings: the chain of candidates whose numbers increase through the document
+    with the most evidence (a dynamic programme over the candidates in line order), after
+    tables of contents and lists are set aside."""
+    pool = [c for c in cands if not c.toc and c.block_chars >= 12]
     if not pool:
         return []
-    # longest increasing subsequence by paragraph number, weighted by text size
-    score = [c.block_chars + 1000 for c in pool]
+    _weigh(pool, declared if declared and any(declared[0] <= c.number <= declared[1] for c in pool) else None)
+    score = [c.weight for c in pool]
     back = [-1] * len(pool)
     for i in range(len(pool)):
         for j in range(i):
-            if pool[j].number < pool[i].number and score[j] + pool[i].block_chars + 1000 > score[i]:
-                score[i] = score[j] + pool[i].block_chars + 1000
-                back[i] = j
+            if pool[j].key < pool[i].key:
+                s = score[j] + pool[i].weight - _gap_penalty(pool[j], pool[i])
+                if s > score[i]:
+                    score[i], back[i] = s, j
     i = max(range(len(pool)), key=lambda k: score[k])
     chosen = []
     while i >= 0:
         chosen.append(pool[i])
         i = back[i]
-    return list(reversed(chosen))
+    return [c for c in reversed(chosen) if c.weight > 0]
 
+
+def is_regulation(lines: list[str]) -> bool:
+    """Articles with sub-articles (``§ 3.1``) are a regulation's (taxa, reglemente), not a
+    meeting's paragraphs."""
+    return sum(1 for ln in lines if _SUB_ARTICLE.match(ln)) >= 2
 
 
 def _head(lines: list[str], c: _Candidate) -> tuple[str, list[str], int]:
@@ -109,6 +232,10 @@ def _head(lines: list[str], c: _Candidate) -> tuple[str, list[str], int]:
     if m:
         cases.append(m.group(1).rstrip(".,;"))
         rest = (rest[: m.start()] + " " + rest[m.end():]).strip(" ,–-")
+    elif c.case and rest.startswith(c.case):  # "§ 112 2026.272 KS": the dnr is no title
+        cases.append(c.case)
+        rest = rest[len(c.case):].strip(" ,–-:")
+    rest = rest.strip("* ").strip()
     bold = raw.startswith("**") or c.rest.strip().startswith("**")
     bold_open = bold and raw.count("**") == 1
     title, end = read_title(lines, c.line + 1, first=rest or None, bold=bold_open)
@@ -118,7 +245,7 @@ def _head(lines: list[str], c: _Candidate) -> tuple[str, list[str], int]:
 
 
 def segment_protocol(lines: list[str]) -> list[Item]:
-    chosen = select_paragraphs(paragraph_candidates(lines))
+    chosen = select_paragraphs(paragraph_candidates(lines), declared_range(lines))
     if not chosen:
         return []
     items: list[Item] = []
@@ -145,7 +272,7 @@ def segment_protocol(lines: list[str]) -> list[Item]:
         else:
             derived = False
         items.append(Item(number=None, paragraph=c.number, title=title, text=text, title_derived=derived,
-                          case_numbers=cases))
+                          case_numbers=cases, paragraph_label=c.label))
         for app_title, app_lines in appendices:
             items.append(Item(number=None, paragraph=None, title=app_title, text=finish_text(app_lines),
                               section="Bilagor"))
