@@ -89,4 +89,5 @@ def _join_pages(pages: list[str]) -> str:
                 edges = set(body_idx[:3] + body_idx[-3:])
                 cleaned.append([ln for i, ln in enumerate(lines) if not (i in edges and _key(ln) in repeated)])
             split = cleaned
-    return "\n\n".join("\n".join(lines).strip("\n") for lines in split)
+    # pages are separated by a form feed, so that segmentation can tell on which page an item starts
+    return "\n\f\n".join("\n".join(lines).strip("\n") for lines in split)

@@ -92,15 +92,22 @@ def _guess(data: bytes) -> str | None:
 _ZERO_WIDTH = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
 
 
+PAGE_BREAK = "\f"
+
+
 def normalize_text(text: str) -> str:
-    """Unify newlines and spaces while keeping indentation (it carries list structure)."""
-    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\f", "\n").replace("\v", "\n")
+    """Unify newlines and spaces while keeping indentation (it carries list structure); a page
+    break stays as a line holding only a form feed (:data:`PAGE_BREAK`)."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\v", "\n")
+    # a page break (form feed, as pdftotext and the PDF reader write it) becomes a line of its own,
+    # so that segmentation knows on which page each item starts
+    text = re.sub(r"\n?\f\n?", "\n" + PAGE_BREAK + "\n", text)
     text = text.replace("\x00", "")
     text = _ZERO_WIDTH.sub("", text)
     text = text.replace("\u00a0", " ").replace("\u202f", " ").replace("\u2007", " ")
     text = text.replace("\u2028", "\n").replace("\u2029", "\n\n")
     text = unicodedata.normalize("NFC", text)
-    lines = [line.rstrip() for line in text.split("\n")]
+    lines = [line if line == PAGE_BREAK else line.rstrip() for line in text.split("\n")]
     # A provenance line some archives put on top of retyped files ("SOURCE: github:… path …") is
     # about the file, not part of the document: metadata must come from the document itself.
     for i, line in enumerate(lines[:5]):

@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from indexer.records import Item
 from indexer.segment.agenda import segment_agenda, table_items
 from indexer.segment.common import clean_inline, finish_text, short_title
-from indexer.segment.furniture import strip_furniture
+from indexer.segment.furniture import strip_furniture, strip_page_edges
+from indexer.segment.pages import assign_pages, split_pages
 from indexer.segment.portal import is_portal, segment_portal
 from indexer.segment.protocol import (declared_range, is_regulation, paragraph_candidates, segment_protocol,
                                       select_paragraphs)
@@ -98,9 +99,9 @@ def detect_family(lines: list[str], kind: str | None = None, clean: list[str] | 
 
 
 def segment(text: str, title_hint: str | None = None) -> Segmented:
-    lines = text.split("\n")
+    lines, pages = split_pages(text.split("\n"))
     kind = header_kind(lines)
-    clean = strip_furniture(lines)
+    clean = strip_furniture(strip_page_edges(lines, pages))
     family = detect_family(lines, kind, clean)
     items: list[Item] = []
     if family == "portal":
@@ -117,6 +118,7 @@ def segment(text: str, title_hint: str | None = None) -> Segmented:
         if whole:
             items = [Item(number=None, paragraph=None, title=title_hint or short_title(whole), text=whole,
                           title_derived=not title_hint)]
+    assign_pages(items, lines, pages)
     return Segmented(family, kind, items)
 
 

@@ -151,7 +151,8 @@ def looks_wrapped(line: str, min_len: int = 42) -> bool:
 
 
 def join_title(parts: list[str]) -> str:
-    title = " ".join(clean_inline(p).strip() for p in parts if p.strip())
+    # Markdown heading marks ("## Title") are layout, not part of the title
+    title = " ".join(re.sub(r"^#{1,6}\s+", "", clean_inline(p).strip()) for p in parts if p.strip())
     title = re.sub(r"\s+", " ", title).strip()
     title = re.sub(r"(\w)- (och|eller|samt) ", r"\1- \2 ", title)
     return title.strip(" *")

@@ -148,3 +148,43 @@ def is_toc_line(line: str) -> bool:
         return False
     s = clean_inline(line).strip()
     return bool(_TOC_LEADERS.search(s) or _TOC_GAP.match(s))
+
+
+def _edge_key(line: str) -> str:
+    """A page-edge line compared across pages: spacing unified, numbers blanked (page numbers,
+    a date that differs from one document to the next stays the same within one)."""
+    key = re.sub(r"\s+", " ", _norm(line))
+    return re.sub(r"\d+", "#", key)
+
+
+def _edge_candidate(line: str) -> bool:
+    s = _norm(line)
+    return bool(s) and not re.match(r"^(?:[A-ZÅÄÖ]{1,6}\s+)?§", s) and len(s) <= 160
+
+
+def strip_page_edges(lines: list[str], pages: list[int], span: int = 8) -> list[str]:
+    """Blank running headers and footers: lines at the top or bottom of a page that recur at the
+    edges of at least half of the pages (and three). Works on any text with page breaks, whatever
+    the layout's wording; line positions are kept."""
+    if not pages or pages[-1] < 3:
+        return list(lines)
+    by_page: dict[int, list[int]] = {}
+    for i, (ln, p) in enumerate(zip(lines, pages)):
+        if ln.strip():
+            by_page.setdefault(p, []).append(i)
+    counts: Counter[str] = Counter()
+    for idx in by_page.values():
+        counts.update({_edge_key(lines[i]) for i in idx[:span] + idx[-span:] if _edge_candidate(lines[i])})
+    threshold = max(3, len(by_page) // 2)
+    repeated = {k for k, c in counts.items() if c >= threshold}
+    if not repeated:
+        return list(lines)
+    out = list(lines)
+    for idx in by_page.values():
+        for run in (idx[:span], list(reversed(idx[-span:]))):
+            for i in run:  # from the edge inwards, up to the first line of the page's own text
+                if _edge_candidate(lines[i]) and _edge_key(lines[i]) in repeated:
+                    out[i] = ""
+                else:
+                    break
+    return out

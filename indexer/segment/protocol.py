@@ -39,6 +39,7 @@ _SIGNATURE = re.compile(r"^(?:Justeras|Justerat|Justering|Underskrifter|Vid prot
                         r"Protokollet justeras|Justerandes signatur)", re.I)
 _APPENDIX = re.compile(r"^Bilaga\s+(\d{1,2})\s*$")
 _SUB_ARTICLE = re.compile(r"^\s*(?:#{1,6}\s*)?(?:\*\*)?\s*§\s*\d{1,3}\.\d{1,2}\b")
+_TRAILING_CASE = re.compile(r"\s+(?:Dnr\.?:?\s*)?([A-ZÅÄÖa-zåäö]{2,6}\s?/\s?\d{2,4}[:.\-]\d{1,6})(?:\s+\d{2,4})?$")
 PREAMBLE_TITLE = "Inledning och närvarande"
 
 
@@ -239,6 +240,10 @@ def _head(lines: list[str], c: _Candidate) -> tuple[str, list[str], int]:
     bold = raw.startswith("**") or c.rest.strip().startswith("**")
     bold_open = bold and raw.count("**") == 1
     title, end = read_title(lines, c.line + 1, first=rest or None, bold=bold_open)
+    trailing = _TRAILING_CASE.search(title)
+    if trailing and trailing.start() > 0:  # "… tider Bun/2015:603 691": the dnr goes to the case numbers
+        cases.append(trailing.group(1))
+        title = title[: trailing.start()].rstrip(" ,–-")
     if len(title) > 250:
         title = title[:250].rsplit(" ", 1)[0] + "…"
     return title, cases, end
