@@ -30,6 +30,7 @@ synonyms); synonyms from ``synonyms.txt`` (Solr format) are applied only there.
 from __future__ import annotations
 
 import gzip
+import itertools
 import json
 import re
 import threading
@@ -185,9 +186,15 @@ class SwedishAnalyzer:
 
     def query(self, text: str) -> KeywordQuery:
         """One group of alternative terms per non-stop query word (all words if every one
-        is a stop word): surface, lemma, parts, then synonym expansions."""
+        is a stop word): surface, lemma, parts, then synonym expansions. Each word *matches*
+        an item by its surface or lemma (which the index holds for every compound containing
+        the word too: ``helikopter`` is a part of ``ambulanshelikoptern``), by all its own
+        compound parts together (``hem`` and ``tjänst``, never one alone), or by a synonym
+        (all of a synonym phrase's words). Every word must match (``minimum_match``); the
+        search layer may lower that for long queries."""
         pieces = [p for p in self._pieces(text) if not p[2]] or self._pieces(text)
         groups: list[dict[str, None]] = [dict.fromkeys(t for t, _ in p[3]) for p in pieces]
+        matches: list[dict[tuple[str, ...], None]] = [dict.fromkeys(self._word_alternatives(p[3])) for p in pieces]
         keys = [self._match_keys(p[3]) for p in pieces]
         for i, first in enumerate(keys):
             seen: set[int] = set()
@@ -199,9 +206,42 @@ class SwedishAnalyzer:
                     seen.add(id(pattern))
                     if all(keys[i + k] & pattern[k] for k in range(1, n)):
                         for k in range(n):
-                            for terms in expansions:
+                            for terms, heads in expansions:
                                 groups[i + k].update(dict.fromkeys(terms))
-        return KeywordQuery(tuple(tuple(g) for g in groups if g))
+                                if heads:
+                                    matches[i + k].setdefault(heads, None)
+        kept = [i for i, g in enumerate(groups) if g]
+        return KeywordQuery(tuple(tuple(groups[i]) for i in kept), tuple(tuple(matches[i]) for i in kept),
+                            minimum_match=len(kept))
+
+    def _word_alternatives(self, terms: tuple[tuple[str, str], ...]) -> list[tuple[str, ...]]:
+        """What makes an item match one query word: its surface or lemma alone, or all the
+        parts of a compound (or of a hyphenated word) together."""
+        out: list[tuple[str, ...]] = [(t,) for t, kind in terms if kind in ("word", "lemma")]
+        word = terms[0][0]
+        if "-" in word:
+            pieces = word.split("-")
+            has_letters = any(not p.isdigit() for p in pieces)
+            kept = [p for p in pieces if len(p) >= 2 and p not in self.stop_words and not (has_letters and p.isdigit())]
+            if len(kept) >= 2:
+                out.append(tuple(dict.fromkeys(kept)))
+            return out
+        if not word.isalpha() or len(word) > MAX_WORD:
+            return out
+        parts = self._compounds.split(word)
+        if not parts:
+            return out
+        # each part as the index holds it (a non-final part's stem or its lemma; the last part as
+        # written or its lemma): one conjunction per combination of the parts' forms
+        variants = [[t for t in self._inner_part(p.root) if len(t) >= 3 and t.isalpha()] for p in parts[:-1]]
+        last = parts[-1].surface
+        variants.append([t for t in dict.fromkeys((last, self._part_lemma(last))) if len(t) >= 3 and t.isalpha()])
+        variants = [v for v in variants if v]
+        if len(variants) < 2:
+            return out
+        for combo in itertools.product(*variants):
+            out.append(tuple(dict.fromkeys(combo)))
+        return out
 
     def highlight_spans(self, text: str, query: KeywordQuery) -> list[tuple[int, int]]:
         """Merged, sorted character spans of the words of ``text`` whose terms meet the
@@ -399,18 +439,20 @@ class SwedishAnalyzer:
     def _match_keys(terms: tuple[tuple[str, str], ...]) -> frozenset[str]:
         return frozenset(t for t, kind in terms if kind in ("word", "lemma"))
 
-    def _phrase(self, phrase: str) -> tuple[list[frozenset[str]], list[str]]:
+    def _phrase(self, phrase: str) -> tuple[list[frozenset[str]], list[str], tuple[str, ...]]:
         """A synonym phrase as match keys per word and as the terms it expands to (each
         non-stop word's surface and lemma, and the pieces of hyphenated words — no compound parts)."""
         pieces = [p for p in self._pieces(phrase) if not p[2]] or self._pieces(phrase)
         keys = [self._match_keys(p[3]) for p in pieces]
         terms: list[str] = []
+        heads: list[str] = []  # per word its lemma (else surface): all must occur for the phrase to match
         for _, _, _, pterms in pieces:
             word = pterms[0][0]
+            heads.append(next((t for t, kind in pterms if kind == "lemma"), word))
             for t, kind in pterms:
                 if kind != "part" or "-" in word:
                     terms.append(t)
-        return keys, terms
+        return keys, terms, tuple(dict.fromkeys(heads))
 
     def _load_synonyms(self) -> list[tuple[list[list[frozenset[str]]], list[list[str]]]]:
         if not self.synonyms_path.exists():
@@ -418,7 +460,7 @@ class SwedishAnalyzer:
         rules = []
         for lhs, rhs in parse_synonyms(self.synonyms_path.read_text(encoding="utf-8")):
             patterns = [self._phrase(p)[0] for p in lhs]
-            expansions = [self._phrase(p)[1] for p in rhs]
+            expansions = [self._phrase(p)[1:] for p in rhs]
             rules.append((patterns, expansions))
         return rules
 

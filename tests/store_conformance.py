@@ -84,6 +84,15 @@ class StoreConformance:
         assert len(loaded.get_items([items[2].id, "missing", items[0].id])) == 2
         assert loaded.get_document("nope") is None
 
+    def test_decision_kind_round_trip(self, store, archive):
+        doc, items = archive[0]
+        for indexed, kind in zip(items, ("beslut", "förslag", None)):
+            indexed.item.decision_kind = kind
+        store.write_document(doc, items)
+        by_id = {s.id: s for s in store.get_items([i.id for i in items])}
+        assert [by_id[i.id].decision_kind for i in items] == ["beslut", "förslag", None]
+        assert [s.decision_kind for s in store.get_document(doc.id)[1]] == ["beslut", "förslag", None]
+
     def test_checksums(self, loaded, archive):
         sums = loaded.document_checksums()
         assert sums[archive[1][0].source] == (archive[1][0].id, "c1")
@@ -95,6 +104,22 @@ class StoreConformance:
         # title match beats a mention in the text; both are found
         assert ids[:2] == [archive[0][1][0].id, archive[0][1][1].id]
         assert all(a.score >= b.score for a, b in zip(hits, hits[1:]))
+
+    def test_keyword_compound_parts_match_only_together(self, loaded, archive):
+        compound = KeywordQuery((("ambulanshelikopter", "ambulans", "helikopter"),),
+                                ((("ambulanshelikopter",), ("ambulans", "helikopter")),))
+        # the budget item mentions "helikopter" (a part) alone: it does not match
+        assert [h.item_id for h in loaded.keyword_search(compound, Filters(), 10)] == [archive[0][1][0].id]
+        parts_only = KeywordQuery((("x", "budget", "regionen"),), ((("x",), ("budget", "regionen")),))
+        assert [h.item_id for h in loaded.keyword_search(parts_only, Filters(), 10)] == [archive[0][1][1].id]
+
+    def test_keyword_minimum_match(self, loaded, archive):
+        both = KeywordQuery((("budget",), ("spårväg",)), minimum_match=2)
+        assert [h.item_id for h in loaded.keyword_search(both, Filters(), 10)] == [archive[2][1][0].id]
+        either = KeywordQuery((("budget",), ("spårväg",)), minimum_match=1)
+        assert len(loaded.keyword_search(either, Filters(), 10)) == 3
+        # more words required than the query has: every word
+        assert len(loaded.keyword_search(KeywordQuery((("budget",), ("spårväg",)), minimum_match=9), Filters(), 10)) == 1
 
     def test_keyword_search_matches_any_term(self, loaded):
         hits = loaded.keyword_search(kq("tandvård", "spårväg"), Filters(), 10)

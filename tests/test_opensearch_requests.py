@@ -11,6 +11,7 @@ import pytest
 
 from indexer.store.base import FACET_FIELDS, Filters, KeywordQuery
 from indexer.store.opensearch import (
+    match_clause,
     FALLBACK_TEXT_ANALYZER,
     KIND_ITEM,
     KIND_PASSAGE,
@@ -205,8 +206,14 @@ def test_filters_or_within_a_field_and_across_fields():
 def test_keyword_query_uses_filter_clauses_and_weights_title_over_text():
     body = keyword_query_body(kq(("ambulanshelikopter", "helikopter"), "budget"), Filters(body=("A",)), 50)
     boolean = body["query"]["bool"]
-    assert boolean["minimum_should_match"] == 1  # any term matches
-    assert boolean["filter"] == [{"term": {"kind": KIND_ITEM}}, {"terms": {"body": ["A"]}}]
+    assert boolean["minimum_should_match"] == 1  # any term scores
+    query = kq(("ambulanshelikopter", "helikopter"), "budget")
+    assert boolean["filter"] == [{"term": {"kind": KIND_ITEM}}, match_clause(query), {"terms": {"body": ["A"]}}]
+    # what makes a hit: at least minimum_match words, each by one alternative whose terms all occur
+    words = match_clause(KeywordQuery((("hemtjänst", "hem", "tjänst"),), ((("hemtjänst",), ("hem", "tjänst")),), 1))
+    assert words["bool"]["minimum_should_match"] == 1
+    options = words["bool"]["should"][0]["bool"]["should"]
+    assert [len(o["bool"]["filter"]) for o in options] == [1, 2]  # hem and tjänst together, never alone
     assert "must" not in boolean  # filters do not score
     should = boolean["should"]
     assert {"match_phrase": {"title_terms": {"query": "helikopter", "boost": 4.0}}} in should

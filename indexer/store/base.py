@@ -7,7 +7,7 @@ semantics and presentation live above the store (``search_api``) so every backen
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, Callable, Protocol
 
 import numpy as np
 
@@ -40,11 +40,22 @@ class Filters:
 
 @dataclass(frozen=True)
 class KeywordQuery:
-    """An analyzed query: each group holds the alternative terms of one query word
-    (surface form, lemma, compound parts, synonyms). A store matches any term and ranks
-    items that match more groups, and rarer terms, higher."""
+    """An analyzed query.
+
+    ``groups``: per query word, the terms that score it (surface form, lemma, compound parts,
+    synonyms); rarer terms and more of them rank higher (BM25 over all of them).
+
+    ``matches``: per query word, what makes an item *match* it: alternatives, each a set of terms
+    that must all occur in the item (``hemtjänst`` matches ``(hemtjänst,)`` or ``(hem, tjänst)``
+    together, never ``hem`` alone). ``None``: any term of the group alone (the old behaviour).
+
+    ``minimum_match``: how many query words an item must match to be a hit (at least one; at most
+    every word). Stores return only items that match.
+    """
 
     groups: tuple[tuple[str, ...], ...]
+    matches: tuple[tuple[tuple[str, ...], ...], ...] | None = None
+    minimum_match: int = 1
 
     def terms(self) -> list[str]:
         seen: dict[str, None] = {}
@@ -52,6 +63,40 @@ class KeywordQuery:
             for term in group:
                 seen.setdefault(term, None)
         return list(seen)
+
+    def word_matches(self) -> tuple[tuple[tuple[str, ...], ...], ...]:
+        """Per query word, its alternatives (each a tuple of terms that must occur together)."""
+        if self.matches is not None:
+            return self.matches
+        return tuple(tuple((term,) for term in group) for group in self.groups)
+
+    def required(self) -> int:
+        """How many words an item must match (``minimum_match`` clamped to 1..number of words)."""
+        return max(1, min(self.minimum_match, len(self.word_matches())))
+
+
+def matching_mask(query: KeywordQuery, present: Callable[[str], np.ndarray], size: int) -> np.ndarray:
+    """Which of ``size`` items match ``query``: ``present(term)`` is a boolean mask over the items
+    holding ``term``. Pure set logic, shared by the stores that filter in memory."""
+    count = np.zeros(size, dtype=np.int32)
+    cache: dict[str, np.ndarray] = {}
+
+    def has(term: str) -> np.ndarray:
+        if term not in cache:
+            cache[term] = present(term)
+        return cache[term]
+
+    for alternatives in query.word_matches():
+        word = np.zeros(size, dtype=bool)
+        for terms in alternatives:
+            if not terms:
+                continue
+            together = has(terms[0]).copy()
+            for term in terms[1:]:
+                together &= has(term)
+            word |= together
+        count += word
+    return count >= query.required()
 
 
 @dataclass(frozen=True)
@@ -82,6 +127,7 @@ class StoredItem:
     year: int | None
     doc_type: str | None
     source: str
+    decision_kind: str | None = None  # "beslut" or "förslag"; None without decisions (or from an old store)
 
     def facet_values(self, facet: str) -> list[Any]:
         if facet == "topic":
@@ -123,7 +169,7 @@ class Store(Protocol):
         """Remove a document and its items."""
 
     def keyword_search(self, query: KeywordQuery, filters: Filters, limit: int) -> list[Scored]:
-        """Items matching any query term, best first (higher score is better)."""
+        """Items matching the query (``KeywordQuery.matches``, ``minimum_match``), best first (higher score is better)."""
 
     def vector_search(self, vector: np.ndarray, filters: Filters, limit: int) -> list[Scored]:
         """Items nearest the query vector (max over an item's passages), best first."""

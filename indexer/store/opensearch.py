@@ -215,6 +215,7 @@ def index_body(dim: int, embedding_model: str | None, analysis: dict[str, Any] |
                 "section": swedish(),
                 "text": swedish(),
                 "decisions": swedish(),
+                "decision_kind": keyword,
                 "case_numbers": keyword,
                 "title_terms": terms,
                 "text_terms": terms,
@@ -259,6 +260,7 @@ def item_source(document: DocumentMeta, indexed: IndexedItem, generation: str) -
         "source": document.source, "position": indexed.position, "number": item.number,
         "paragraph": item.paragraph, "title": item.title, "title_derived": bool(item.title_derived),
         "section": item.section, "text": item.text, "decisions": list(item.decisions),
+        "decision_kind": item.decision_kind,
         "case_numbers": list(item.case_numbers), "topics": list(indexed.topics),
         "title_terms": indexed.title_terms, "text_terms": indexed.text_terms, **_facets(document),
     }
@@ -391,9 +393,28 @@ def keyword_clauses(query: KeywordQuery) -> list[dict[str, Any]]:
     return clauses
 
 
+def _term_present(term: str) -> dict[str, Any]:
+    return {"bool": {"should": [{"match_phrase": {"title_terms": term}}, {"match_phrase": {"text_terms": term}}],
+                     "minimum_should_match": 1}}
+
+
+def match_clause(query: KeywordQuery) -> dict[str, Any]:
+    """What makes an item a hit (``KeywordQuery.matches``), as a non-scoring clause: at least
+    ``required()`` words, each matched by one alternative whose terms all occur."""
+    words = []
+    budget = MAX_QUERY_TERMS  # as keyword_clauses: a very long query keeps its first words
+    for alternatives in query.word_matches():
+        budget -= sum(len(terms) for terms in alternatives)
+        if budget < 0 and words:
+            break
+        options = [{"bool": {"filter": [_term_present(t) for t in terms]}} for terms in alternatives if terms]
+        words.append({"bool": {"should": options, "minimum_should_match": 1}})
+    return {"bool": {"should": words, "minimum_should_match": min(query.required(), len(words))}}
+
+
 def keyword_query_body(query: KeywordQuery, filters: Filters, size: int) -> dict[str, Any] | None:
-    """Items matching any term, title matches weighted 4:1 over text, filters as filter clauses.
-    ``None`` when the query has no terms."""
+    """Items matching the query's words (``match_clause``), scored by all its terms with title
+    matches weighted 4:1 over text, filters as filter clauses. ``None`` when the query has no terms."""
     should = keyword_clauses(query)
     if not should:
         return None
@@ -402,7 +423,7 @@ def keyword_query_body(query: KeywordQuery, filters: Filters, size: int) -> dict
         "_source": ["item_id"],
         "track_total_hits": False,
         "query": {"bool": {"should": should, "minimum_should_match": 1,
-                           "filter": [_kind(KIND_ITEM), *filter_clauses(filters)]}},
+                           "filter": [_kind(KIND_ITEM), match_clause(query), *filter_clauses(filters)]}},
         "sort": [{"_score": "desc"}, {"item_id": "asc"}],
     }
 
@@ -467,7 +488,7 @@ def faceted_search_body(query: KeywordQuery | None, filters: Filters, size: int 
                         facet_size: int = FACET_SIZE) -> dict[str, Any]:
     """A search whose hits pass all filters (``post_filter``) and whose aggregations are disjunctive
     facet counts over the matches of ``query`` (all items when ``None``)."""
-    must = [{"bool": {"should": keyword_clauses(query), "minimum_should_match": 1}}] if query and query.terms() else []
+    must = [match_clause(query)] if query and query.terms() else []
     clauses = filter_clauses(filters)
     body: dict[str, Any] = {
         "size": size,
@@ -533,7 +554,7 @@ def stored_item_from_source(src: dict[str, Any]) -> StoredItem:
         section=src.get("section"), text=src.get("text") or "", decisions=list(src.get("decisions") or []),
         case_numbers=list(src.get("case_numbers") or []), topics=list(src.get("topics") or []),
         organisation=src.get("organisation"), body=src.get("body"), date=src.get("date"), year=src.get("year"),
-        doc_type=src.get("doc_type"), source=src.get("source") or "",
+        doc_type=src.get("doc_type"), source=src.get("source") or "", decision_kind=src.get("decision_kind"),
     )
 
 
@@ -693,6 +714,11 @@ class OpenSearchStore:
             self.dim = int(stored_dim)
         if self.embedding_model is None:
             self.embedding_model = stored_model
+        properties = mapping.get(index, {}).get("mappings", {}).get("properties") or {}
+        if properties and "decision_kind" not in properties:
+            # an index built before decisions were typed; its mapping is strict, so add the field
+            with self._errors(f"add the field decision_kind to the index {index}"):
+                self.client.indices.put_mapping(index=index, body={"properties": {"decision_kind": {"type": "keyword"}}})
         return index
 
     @property

@@ -82,6 +82,15 @@ class Postings:
     def item_count(self) -> int:
         return len(self.lengths)
 
+    def present(self, term: str) -> np.ndarray:
+        """A boolean mask over all items: which hold ``term``."""
+        mask = np.zeros(self.item_count, dtype=bool)
+        key = term_hash(term.lower())
+        start = np.searchsorted(self.hashes, key, side="left")
+        end = np.searchsorted(self.hashes, key, side="right")
+        mask[self.items[start:end]] = True
+        return mask
+
     def scores(self, terms: list[str]) -> tuple[np.ndarray, np.ndarray]:
         """(item indexes, bm25 scores, higher is better) of every item holding any of ``terms``."""
         n = self.item_count

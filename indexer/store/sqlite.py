@@ -31,6 +31,7 @@ from indexer.store.base import (
     Scored,
     StoredItem,
     StoreStats,
+    matching_mask,
 )
 from indexer.store import postings
 from indexer.store.sqlite_memory import SearchMemory
@@ -63,7 +64,8 @@ CREATE TABLE IF NOT EXISTS items (
     text TEXT NOT NULL,
     decisions TEXT NOT NULL, case_numbers TEXT NOT NULL, topics TEXT NOT NULL,
     -- facet fields copied from the document so filters need no join
-    organisation TEXT, body TEXT, date TEXT, year INTEGER, doc_type TEXT
+    organisation TEXT, body TEXT, date TEXT, year INTEGER, doc_type TEXT,
+    decision_kind TEXT
 );
 CREATE INDEX IF NOT EXISTS items_document ON items(document_id, position);
 CREATE INDEX IF NOT EXISTS items_date ON items(date);
@@ -86,8 +88,18 @@ CREATE VIRTUAL TABLE IF NOT EXISTS items_fts USING fts5(
 _ITEM_COLUMNS = (
     "i.rowid, i.id, i.document_id, i.position, i.number, i.paragraph, i.title, i.title_derived, "
     "i.section, i.text, i.decisions, i.case_numbers, i.topics, i.organisation, i.body, i.date, "
-    "i.year, i.doc_type, d.source"
+    "i.year, i.doc_type, d.source, i.decision_kind"
 )
+# Columns added after the first release, with their types: an older store gets them on opening
+# (NULL for the items it holds until they are indexed again).
+_ADDED_ITEM_COLUMNS = {"decision_kind": "TEXT"}
+
+
+def _add_missing_columns(conn: sqlite3.Connection) -> None:
+    present = {row[1] for row in conn.execute("PRAGMA table_info(items)")}
+    for name, sql_type in _ADDED_ITEM_COLUMNS.items():
+        if name not in present:
+            conn.execute(f"ALTER TABLE items ADD COLUMN {name} {sql_type}")
 
 
 class StoreError(RuntimeError):
@@ -142,6 +154,7 @@ class SQLiteStore:
             self._conn.execute("PRAGMA synchronous=NORMAL")
             self._conn.execute("PRAGMA foreign_keys=ON")
             self._conn.executescript(_SCHEMA)
+            _add_missing_columns(self._conn)
         except sqlite3.DatabaseError as exc:
             raise StoreError(f"cannot open the store {self.path}: {exc}") from exc
         self._check_model(embedding_model, dim)
@@ -201,14 +214,15 @@ class SQLiteStore:
         item = indexed.item
         cursor = self._conn.execute(
             "INSERT INTO items (id, document_id, position, number, paragraph, title, title_derived, "
-            "section, text, decisions, case_numbers, topics, organisation, body, date, year, doc_type) "
-            "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            "section, text, decisions, case_numbers, topics, organisation, body, date, year, doc_type, "
+            "decision_kind) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
             (
                 indexed.id, indexed.document_id, indexed.position, item.number, item.paragraph,
                 item.title, int(item.title_derived), item.section, item.text,
                 json.dumps(item.decisions, ensure_ascii=False), json.dumps(item.case_numbers, ensure_ascii=False),
                 json.dumps(indexed.topics, ensure_ascii=False),
                 document.organisation, document.body, document.date, document.year, document.doc_type,
+                item.decision_kind,
             ),
         )
         rowid = cursor.lastrowid
@@ -267,10 +281,14 @@ class SQLiteStore:
             # all matches are scored once per query and each set of filters picks from them.
             index, scores = memory.keyword_scores(match, self._reader(),
                                                   f"bm25(items_fts, {TITLE_WEIGHT}, {TEXT_WEIGHT})")
+        # Scores come from every term; only items that match the query's words count as hits.
+        reader = self._reader()
+        matching = matching_mask(query, lambda term: memory.term_mask(term, reader), len(memory.rowids))
         keep = memory.mask(filters)
         if keep is not None:
-            chosen = keep[index]
-            index, scores = index[chosen], scores[chosen]
+            matching &= keep
+        chosen = matching[index]
+        index, scores = index[chosen], scores[chosen]
         return [Scored(item_id, score) for item_id, score in memory.top(index, scores, limit)]
 
     def _search_memory(self) -> SearchMemory:
@@ -417,12 +435,13 @@ class SQLiteStore:
 
 def _row_to_item(row: tuple) -> StoredItem:
     (_rowid, item_id, document_id, position, number, paragraph, title, title_derived, section, text,
-     decisions, case_numbers, topics, organisation, body, date, year, doc_type, source) = row
+     decisions, case_numbers, topics, organisation, body, date, year, doc_type, source, decision_kind) = row
     return StoredItem(
         id=item_id, document_id=document_id, position=position, number=number, paragraph=paragraph,
         title=title, title_derived=bool(title_derived), section=section, text=text,
         decisions=json.loads(decisions), case_numbers=json.loads(case_numbers), topics=json.loads(topics),
         organisation=organisation, body=body, date=date, year=year, doc_type=doc_type, source=source,
+        decision_kind=decision_kind,
     )
 
 

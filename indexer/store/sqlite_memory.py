@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from indexer.store.base import Filters
-from indexer.store.postings import Postings
+from indexer.store.postings import Postings, is_single_token
 from indexer.store.vectors import PassageVectors
 
 #: per query: the last few vector and keyword score arrays (a search with active filters
@@ -156,6 +156,19 @@ class SearchMemory:
             found = self.postings.scores(terms)
             self._remember(self._keyword_cache, key, found)
         return found
+
+    def term_mask(self, term: str, conn: sqlite3.Connection) -> np.ndarray:
+        """Which items hold ``term``: from the postings, or FTS5 (a phrase term, an old store)."""
+        if self.postings is not None and is_single_token(term):
+            return self.postings.present(term)
+        rows = conn.execute("SELECT rowid FROM items_fts WHERE items_fts MATCH ?",
+                            ('"' + term.replace('"', '""') + '"',)).fetchall()
+        rowids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
+        mask = np.zeros(len(self.rowids), dtype=bool)
+        if len(rowids) and len(self.rowids):
+            index = np.minimum(np.searchsorted(self.rowids, rowids), len(self.rowids) - 1)
+            mask[index[self.rowids[index] == rowids]] = True
+        return mask
 
     def _remember(self, cache: dict, key, value) -> None:
         with self._lock:
