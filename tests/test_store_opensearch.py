@@ -390,3 +390,24 @@ def test_analysis_is_loaded_only_to_create_an_index(osmem_clone):
     reopened.begin_full_reindex()
     assert calls == [1, 1]
     reopened.abort_full_reindex()
+
+
+def test_an_index_from_before_typed_decisions_gets_the_field(open_store, archive):
+    """An index created before ``decision_kind`` existed (strict mapping) takes the field when opened."""
+    first = open_store()
+    doc, items = archive[0]
+    first.write_document(doc, items)
+    index = first.index_name
+    mapping = first.client.indices.get_mapping(index=index)[index]["mappings"]["properties"]
+    assert "decision_kind" in mapping
+    old_body = first._index_body()
+    del old_body["mappings"]["properties"]["decision_kind"]
+    first.client.indices.delete(index=index)
+    first.client.indices.create(index=index, body={**old_body, "aliases": {first.alias: {}}})
+    assert "decision_kind" not in first.client.indices.get_mapping(index=index)[index]["mappings"]["properties"]
+    reopened = open_store()
+    assert "decision_kind" in reopened.client.indices.get_mapping(index=index)[index]["mappings"]["properties"]
+    other, other_items = archive[1]
+    other_items[0].item.decision_kind = "förslag"
+    reopened.write_document(other, other_items)
+    assert reopened.get_items([other_items[0].id])[0].decision_kind == "förslag"

@@ -46,6 +46,29 @@ def test_failed_write_keeps_previous_state(tmp_path, archive):
     assert len(store.get_document(doc.id)[1]) == 3
 
 
+def test_a_store_from_before_typed_decisions_opens_and_keeps_its_items(tmp_path, archive):
+    import sqlite3
+
+    from indexer.store.sqlite import DB_NAME
+
+    store = SQLiteStore(tmp_path, embedding_model=EMBEDDING_MODEL, dim=DIM)
+    doc, items = archive[0]
+    store.write_document(doc, items)
+    store.close()
+    conn = sqlite3.connect(tmp_path / DB_NAME)  # the items table as it was before decision_kind
+    conn.execute("ALTER TABLE items DROP COLUMN decision_kind")
+    conn.commit()
+    conn.close()
+    reopened = SQLiteStore(tmp_path, embedding_model=EMBEDDING_MODEL, dim=DIM)
+    old = reopened.get_document(doc.id)[1]
+    assert [s.id for s in old] == [i.id for i in items] and all(s.decision_kind is None for s in old)
+    other, other_items = archive[1]
+    other_items[0].item.decision_kind = "beslut"
+    reopened.write_document(other, other_items)
+    assert reopened.get_items([other_items[0].id])[0].decision_kind == "beslut"
+    reopened.close()
+
+
 def test_unwritable_data_dir_is_a_clear_error(tmp_path):
     blocker = tmp_path / "file"
     blocker.write_text("x")
