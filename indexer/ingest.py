@@ -17,7 +17,7 @@ import os
 from pathlib import Path
 
 from indexer.decisions import settle_kinds
-from indexer.metadata import MetadataError, apply_overrides, build_meta, enrich_items, load_overrides
+from indexer.metadata import MetadataError, apply_overrides, build_meta, enrich_items, load_overrides, usable_title
 from indexer.parse import ParseError, RawText, read_bytes
 from indexer.parse.text import normalize_text
 from indexer.records import ParsedDocument
@@ -107,6 +107,7 @@ def parse_text(text: str, source: str, fmt: str = "txt", checksum: str = "",
     if not text.strip():
         raise IngestError(source, "no text: the file contains only white space" if fmt != "html"
                           else "no text: the page has no readable content")
+    title_hint = usable_title(title_hint, text)  # "Tagged PDF", "Plats och tid" are no titles
     segmented = segment(text, title_hint=title_hint)
     items = enrich_items(segmented.items)
     if not items:

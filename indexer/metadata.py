@@ -19,8 +19,11 @@ from datetime import date as _date
 from pathlib import Path
 
 from indexer.decisions import extract_decisions, typed_decisions
+from indexer.evidence import Choice, PathHints, path_hints
+from indexer.evidence import find_organisation as find_issuer
+from indexer.gazetteer import gazetteer
 from indexer.records import DocumentMeta, Item
-from indexer.segment.common import SECTION_LABELS, clean_inline
+from indexer.segment.common import SECTION_LABELS, clean_inline, is_label
 
 DOC_TYPES = ("protokoll", "kallelse", "möte", "beslut", "plan", "rapport", "tjänsteskrivelse", "handling",
              "anteckningar", "övrigt")
@@ -292,7 +295,129 @@ def find_body(text: str, family: str, kind: str | None) -> tuple[str | None, boo
     return None, False
 
 
-def find_doc_type(family: str, kind: str | None, title: str | None, items: list[Item]) -> str:
+# A body in a labelled header field ("Organisation: Kultur- och fritidsnämnden", "Organ …"), the body
+# that adopted a plan ("Antagen av kommunfullmäktige 2026-04-28"), or the unit that wrote a document
+# and signs with its organisation ("Samhällsanalys, Region Dalarna").
+_BODY_FIELD = re.compile(r"(?:^|\s)(?:Organisation|Organ|Nämnd|Beslutsinstans|Instans|Beslutande organ)\s*:\s*(.+)$")
+_ADOPTED_BY = re.compile(r"\b(?:[Aa]ntagen|[Aa]ntaget|[Ff]astställd|[Ff]astställt|[Bb]eslutad|[Bb]eslutat)\s+av\s+(.+)$")
+_WRITTEN_BY = re.compile(r"\b(?:skapad|framtagen|framtaget|utarbetad|upprättad|sammanställd)\s+av\s+"
+                         r"([A-ZÅÄÖ][\wåäö-]*(?:\s+(?:och\s+)?[\wåäö-]+){0,3}),\s+(.+)$")
+
+
+def _body_in(value: str) -> str | None:
+    """A body named at the start of ``value`` (a header field's value)."""
+    value = re.split(r"\s{3,}|\t", value.strip())[0]
+    m = BODY_RE.match(value)
+    if m and not _BODY_EXCLUDE.match(m.group(1)) and len(m.group(1)) >= 6:
+        return normalise_body(m.group(1))
+    return None
+
+
+def _unit_before_organisation(line: str, organisation: str | None) -> str | None:
+    """``<unit>, <organisation>`` in a header or signature line: the unit that issued the document."""
+    m = _WRITTEN_BY.search(line)
+    if m and gazetteer().mentions(m.group(2)):
+        return m.group(1)
+    org = next((o for o in gazetteer().organisations if o.official == organisation), None)
+    for m in re.finditer(r"([A-ZÅÄÖ][\wåäö-]+),\s+([A-ZÅÄÖ][\wåäö -]+)", line):
+        unit, place = m.group(1), m.group(2).strip()
+        tail = gazetteer().mentions(place)
+        if not (tail or org and place.split()[0] == org.name.split()[0]):
+            continue
+        found = BODY_RE.fullmatch(unit)
+        if found and not _BODY_EXCLUDE.match(unit):
+            return normalise_body(unit)
+    return None
+
+
+_HEAD_NOISE = re.compile(r"\b(?:sammanträdes)?protokoll(?:sutdrag)?\b|\bkallelse\b|\bföredragningslista\b|"
+                         r"\bsida\s*\d+(?:\s*(?:av|\()\s*\d+\)?)?|\d{4}-\d{2}-\d{2}|\b\d+\s*\(\s*\d+\s*\)|\b\d+\b",
+                         re.I)
+
+
+def _body_in_header_line(text: str) -> Choice:
+    """A header line that names a body once the organisation, the document type, dates and page
+    numbers are taken out: ``JÖNKÖPINGS KOMMUN Barn- och utbildningsnämnden``, ``SOCIALNÄMNDEN``."""
+    for k, s in enumerate(header_lines(text, 12)):
+        rest = s
+        for org, _ in gazetteer().mentions(s):
+            rest = re.sub(r"(?i)" + r"\s+".join(map(re.escape, org.official.split())) + r"s?", " ", rest)
+            for form in org.forms:
+                rest = re.sub(r"(?i)" + r"\s+".join(map(re.escape, form.split())) + r"s?\b", " ", rest)
+        rest = re.sub(r"\s+", " ", _HEAD_NOISE.sub(" ", rest)).strip(" -–,:|")
+        if not rest or len(rest) > 60:
+            continue
+        cand = rest.lower() if rest.isupper() else rest
+        m = BODY_RE.fullmatch(cand)
+        if m and not _BODY_EXCLUDE.match(cand) and len(cand) >= 6 \
+                and not re.search(r"(?:ens|ets|s)$", cand.split()[-1]) or (
+                m and re.search(r"s (?:arbetsutskott|personalutskott)", cand)):
+            return Choice(normalise_body(cand), f"header line {k + 1}")
+    return Choice()
+
+
+def _body_from_header_fields(text: str, organisation: str | None) -> Choice:
+    lines = header_lines(text, 25)
+    for k, s in enumerate(lines):
+        m = _BODY_FIELD.search(s)
+        if m and (b := _body_in(m.group(1))):
+            return Choice(b, f"header field line {k + 1}")
+    for k, s in enumerate(lines[:15]):
+        m = _ADOPTED_BY.search(s)
+        if m and (b := _body_in(m.group(1))):
+            return Choice(b, f"header line {k + 1} (adopted by)")
+    tail = [ln.strip() for ln in text.split("\n") if ln.strip()][-12:]
+    for where, group in (("header line", lines[:15]), ("end of document", tail)):
+        for k, s in enumerate(group):
+            unit = _unit_before_organisation(clean_inline(s), organisation)
+            if unit:
+                return Choice(unit, f"{where} {k + 1}" if where == "header line" else where)
+    return Choice()
+
+
+def _choose_body(text: str, family: str, kind: str | None, hints: PathHints, organisation: str | None) -> Choice:
+    """The meeting body (or issuing unit): the header first, then header fields, then a folder named
+    after a body, then what the text implies."""
+    body, inferred = find_body(text, family, kind)
+    if body and not inferred:
+        return Choice(body, "document header")
+    in_line = _body_in_header_line(text)
+    if in_line.value:
+        return in_line
+    fielded = _body_from_header_fields(text, organisation)
+    if fielded.value:
+        return fielded
+    if hints.body.value:
+        return hints.body
+    if body:
+        return Choice(body, "named in the text", inferred=True)
+    return Choice()
+
+
+_PROTOCOL_MARK = re.compile(r"\b(?:sammanträdes)?protokoll(?:et|sutdrag)?\b|\bjustera|\bjusterandes?\b|"
+                            r"\bBeslutande\b|\bParagrafer\b|\bSammanträdesdatum\b|\bNärvarande\b", re.I)
+_PLAN_WORDS = re.compile(r"plan(?:en|er|erna)?\b|budget|strategi\b|program(?:met)?\b|riktlinje|policy\b|"
+                         r"anvisning|guide(?:n)?\b|handbok|vägledning|taxa\b|reglemente|föreskrift", re.I)
+_REPORT_WORDS = re.compile(r"rapport|uppföljning|redovisning|bokslut|berättelse|utvärdering|analys|"
+                           r"lägesbild|statistik", re.I)
+_CASE_LABELS = re.compile(r"^(?:förslag till beslut|beslutsförslag|beskrivning av ärendet|ärendebeskrivning|"
+                          r"sammanfattning av ärendet|bakgrund|motivering(?: av beslut)?|underlag för beslut|"
+                          r"beslutsunderlag|(?:beslutet )?skickas till|(?:beslutet )?expedieras till)\s*:?$", re.I)
+
+
+def _self_reference(head: list[str]) -> str | None:
+    """What the document calls itself near its start ("Denna rapport …", "Planen gäller …")."""
+    joined = " ".join(head)
+    report = len(re.findall(r"\b(?:denna|den här|i denna) rapport\b|\bRapporten\b", joined, re.I))
+    plan = len(re.findall(r"\b(?:denna|den här|i denna) plan\b|\bPlanen\b", joined, re.I))
+    if report > plan:
+        return "rapport"
+    if plan > report:
+        return "plan"
+    return None
+
+
+def find_doc_type(family: str, kind: str | None, title: str | None, items: list[Item], text: str = "") -> str:
     paragraphs = [i for i in items if i.paragraph is not None]
     if family == "portal":
         return "möte"
@@ -302,16 +427,53 @@ def find_doc_type(family: str, kind: str | None, title: str | None, items: list[
         return kind
     if kind == "yttrande":
         return "handling"
-    if family == "protocol" or kind == "protokoll":
+    head = header_lines(text, 25) if text else []
+    # § numbering alone does not make a protocol (a taxa or a reglemente numbers its articles too):
+    # a protocol also says so, or names who decided and who checks the minutes
+    if kind == "protokoll" or family == "protocol" and (not text or _PROTOCOL_MARK.search(text[:6000])):
         return "beslut" if len(paragraphs) == 1 else "protokoll"
-    t = (title or "").lower()
-    if re.search(r"plan\b|planen\b|\bbudget\b|strategi\b|program\b|riktlinje|policy\b|anvisning", t):
-        return "plan"
-    if re.search(r"rapport|uppföljning|redovisning|årsredovisning|bokslut|berättelse|bokslut|utvärdering", t):
-        return "rapport"
+    if any(re.search(r"\b(?:sammanträdes)?protokoll\b", s, re.I) for s in head[:3]) \
+            and len(_PROTOCOL_MARK.findall(text[:6000])) >= 3:
+        return "beslut" if len(paragraphs) == 1 else "protokoll"
+    labels = {s.lower().rstrip(":") for s in header_lines(text, 400) if _CASE_LABELS.match(s)} if text else set()
+    if len(labels) >= 3 and labels & {"förslag till beslut", "beslutsförslag"} and not paragraphs:
+        return "tjänsteskrivelse"  # the sections of a case officer's report
+    t = title or ""
+    plan, report = _PLAN_WORDS.search(t), _REPORT_WORDS.search(t)
+    if plan or report:  # the word that comes first names what the document is
+        return "plan" if plan and (not report or plan.start() < report.start()) else "rapport"
     if family == "agenda":
         return "kallelse"
-    return "övrigt"
+    return _self_reference(head) or "övrigt"
+
+
+# Strings PDF producers and office programs leave in the title field instead of a title.
+_GENERIC_TITLE = re.compile(
+    r"^(?:tagged pdf|untitled|namnlös|utan titel|title|titel|rubrik|dokument\d*|document\d*|presentation\d*|"
+    r"powerpoint[- ]presentation|microsoft (?:word|excel|powerpoint)\b.*|.*\.(?:docx?|pdf|odt|rtf|xlsx?|pptx?|txt)|"
+    r"protokoll|kallelse|rapport|mall|blankett|brev|skrivelse|tjänsteskrivelse|sammanträdesprotokoll)$", re.I)
+_FIELD_LABELS = re.compile(r"^(?:plats och tid|tid och plats|sammanträdesdatum|datum|beslutande|närvarande|"
+                           r"dnr|diarienummer|sida \d.*|sid \d.*|justerandes sign|utdragsbestyrkande)$", re.I)
+
+
+def usable_title(hint: str | None, text: str) -> str | None:
+    """A document-metadata title (a PDF's Title field, an HTML <title>) when it is a real title.
+
+    Kept when it is not a producer's placeholder ("Tagged PDF", "Microsoft Word - x.docx"), a file
+    name or a field label of the page ("Plats och tid"), and most of its words stand on the
+    document's first page; otherwise the title is read from the text.
+    """
+    if not hint:
+        return None
+    h = re.sub(r"\s+", " ", hint).strip()
+    if len(h) < 3 or _GENERIC_TITLE.match(h) or _FIELD_LABELS.match(h.rstrip(":")) or is_label(h):
+        return None
+    words = [w for w in re.findall(r"[\wåäöÅÄÖ]{3,}", h.lower())]
+    if not words:
+        return None
+    first_page = re.sub(r"\s+", " ", text[:4000].split("\f")[0]).lower()
+    present = sum(1 for w in words if w in first_page)
+    return h if present >= max(1, round(0.6 * len(words))) else None
 
 
 def find_title(text: str, family: str, kind: str | None, title_hint: str | None) -> str | None:
@@ -353,7 +515,7 @@ def _title_candidate(s: str) -> bool:
         return False
     if s.isupper() or re.search(r"\s{3,}|\t", s):
         return False
-    if re.match(r"^(?:Datum|Dnr|Diarienummer|Till |Handling \d|Sida|Upprättad|Dokumentnamn|Beslutad|"
+    if re.match(r"^(?:Datum|Dnr|Diarienummer|Till |Handling \d|Sida|Sid \d|Upprättad|Dokumentnamn|Beslutad|"
                 r"Kommunfullmäktige$|Kommunstyrelsen$)", s):
         return False
     if BODY_RE.fullmatch(s) or find_organisations(s) and len(s.split()) <= 3:
@@ -403,13 +565,21 @@ def build_meta(text: str, *, source: str, fmt: str, checksum: str, family: str, 
                items: list[Item], title_hint: str | None = None) -> DocumentMeta:
     meta = DocumentMeta(source=source, checksum=checksum, format=fmt)
     inferred: list[str] = []
-    meta.organisation, org_inferred = find_organisation(text)
-    if org_inferred:
+    hints = path_hints(source) if source else PathHints()
+    issuer = find_issuer(text, source)
+    body = _choose_body(text, family, kind, hints, issuer.value)
+    issuer = find_issuer(text, source, body.value)  # again: the organisation must fit the body's kind
+    meta.organisation = issuer.value
+    if issuer.inferred:
         inferred.append("organisation")
-    meta.body, body_inferred = find_body(text, family, kind)
-    if body_inferred:
+    meta.body = body.value
+    if body.inferred:
         inferred.append("body")
     meta.date = find_date(text, family)
+    date = Choice(meta.date, "document header") if meta.date else hints.date
+    meta.date = date.value
+    meta.evidence = {k: c.evidence for k, c in (("organisation", issuer), ("body", body), ("date", date))
+                     if c.value and c.evidence}
     if meta.date:
         meta.year = int(meta.date[:4])
     else:
@@ -422,7 +592,7 @@ def build_meta(text: str, *, source: str, fmt: str, checksum: str, family: str, 
         if meta.year is not None:
             inferred.append("year")
     title = find_title(text, family, kind, title_hint)
-    meta.doc_type = find_doc_type(family, kind, title, items)
+    meta.doc_type = find_doc_type(family, kind, title, items, text)
     if not title:
         title = _compose_title(meta, items)
         if title:

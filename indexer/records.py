@@ -25,6 +25,9 @@ class DocumentMeta:
     doc_type: str | None = None  # protokoll, kallelse, möte, plan, rapport, handling, ...
     title: str | None = None
     inferred: list[str] = field(default_factory=list)  # names of fields inferred, not read from the text
+    # which evidence chose organisation, body and date ({"organisation": "header line 2", ...});
+    # shown by ``motesok parse``, not stored in the index
+    evidence: dict[str, str] = field(default_factory=dict)
 
     @property
     def id(self) -> str:

@@ -11,9 +11,11 @@ import pytest
 
 from tests.labelled_corpus import CORPUS_DEV, TARGETS, load_labels, run
 
-#: Right documents per field reached so far, where a target is not met yet (never lower than the
-#: figures before issue 15: organisation 13/20, body 14/20, date 16/19, doc type 13/20, § 2/13).
-FLOORS = {"organisation": 13, "body": 14, "date": 16, "doc_type": 13, "paragraphs": 2, "no_dnr_titles": 18}
+#: Right documents per field where a target is not met yet, so that no change makes it worse.
+#: Before issue 15 the parser had organisation 13/20, body 14/20, date 16/19, doc type 13/20,
+#: the exact § sequence in 2/13 protocols and 18/20 documents without an item titled by its
+#: diarienummer; every target is met now, so no floor is needed.
+FLOORS: dict[str, int] = {}
 
 
 @pytest.fixture(scope="module")

@@ -1,0 +1,101 @@
+"""Organisation, body and date from evidence: the gazetteer, located evidence, paths, titles."""
+
+from __future__ import annotations
+
+import pytest
+
+from indexer.evidence import find_organisation, path_hints
+from indexer.gazetteer import count_rows, gazetteer
+from indexer.ingest import parse_text
+from indexer.metadata import usable_title
+
+
+def test_gazetteer_holds_every_kommun_and_region():
+    assert count_rows() == {"kommun": 290, "region": 21}
+    officials = {o.official for o in gazetteer().organisations}
+    assert {"Lomma kommun", "Göteborgs Stad", "Falu kommun", "Västra Götalandsregionen", "Region Gotland",
+            "Region Jämtland Härjedalen", "Upplands Väsby kommun"} <= officials
+
+
+@pytest.mark.parametrize("text, official", [
+    ("HÖGSBY KOMMUN Protokoll", "Högsby kommun"),
+    ("Taxa för Linköping\nkommuns allmänna vatten", "Linköpings kommun"),  # wrapped, genitive, no s
+    ("enligt Göteborgs Stads riktlinjer", "Göteborgs Stad"),
+    ("Jämtlands läns landsting", "Region Jämtland Härjedalen"),  # the older form
+    ("i region Dalarna", "Region Dalarna"),
+])
+def test_forms_are_recognised(text, official):
+    assert [o.official for o, _ in gazetteer().mentions(text)] == [official]
+
+
+def test_a_bare_place_name_is_no_evidence():
+    assert gazetteer().mentions("Utbildning Falkenberg och Dalarna") == []
+
+
+def test_domains_name_their_organisation():
+    assert gazetteer().by_domain("stadsmiljoprogram.helsingborg.se").official == "Helsingborgs stad"
+    assert gazetteer().by_domain("regionjh.se").official == "Region Jämtland Härjedalen"
+    assert gazetteer().by_domain("lansstyrelsen.se") is None
+
+
+def test_the_issuer_beats_organisations_named_in_the_text():
+    text = ("KOMMUNSTYRELSEN\nPlats: Lomma kommun, Sessionssalen\n" + "text\n" * 20
+            + "Västra Götalandsregionen och Region Skåne har yttrat sig. Västra Götalandsregionen. "
+              "Västra Götalandsregionen. Region Skåne.\n")
+    choice = find_organisation(text, "/archive/x.txt", "Kommunstyrelsen")
+    assert (choice.value, choice.evidence, choice.inferred) == ("Lomma kommun", "header line 2", False)
+
+
+def test_a_kommun_body_is_never_filed_under_a_region_it_mentions():
+    text = "Kommunstyrelsen\n" + "x\n" * 20 + "Västra Götalandsregionen " * 5
+    assert find_organisation(text, None, "Kommunstyrelsen").value is None
+    choice = find_organisation(text, None, None)  # without a body: inferred, and said so
+    assert choice.value == "Västra Götalandsregionen" and choice.inferred
+
+
+def test_unknown_stays_unknown():
+    assert find_organisation("Protokoll\nSocialnämnden\n§ 1 Val av justerare", None, None).value is None
+
+
+def test_e_mail_domain_is_evidence():
+    choice = find_organisation("Rapport\n" + "x\n" * 30 + "Kontakt: anna.berg@sundbyberg.se\n", None, None)
+    assert choice.value == "Sundbybergs stad" and choice.evidence == "web/e-mail domain sundbyberg.se"
+
+
+def test_path_names_organisation_body_and_date():
+    hints = path_hints("/arkiv/lomma/kommunstyrelsen/2026-06-15/bilagor/bilaga-3.pdf")
+    assert hints.organisation.value == "Lomma kommun" and hints.organisation.evidence == "folder name lomma"
+    assert hints.body.value == "Kommunstyrelsen" and hints.date.value == "2026-06-15"
+    hints = path_hints("/arkiv/barn-och-utbildningsnamnden/protokoll_2025-02-11.pdf")
+    assert (hints.body.value, hints.date.value, hints.date.evidence) == (
+        "Barn- och utbildningsnämnden", "2025-02-11", "file name")
+    assert path_hints("/home/mark/vara/x.pdf").organisation.value is None  # common words, not places
+    assert path_hints("/arkiv/2025-02-31/x.pdf").date.value is None  # no such day
+
+
+def test_a_bilaga_in_a_meeting_folder_gets_the_meetings_body_and_date():
+    doc = parse_text("Bilaga 3\n\nUnderlag om lokalförsörjning för skolorna i området.\n",
+                     "/arkiv/lomma/kommunstyrelsen/2026-06-15/bilagor/bilaga-3.txt")
+    meta = doc.document
+    assert (meta.organisation, meta.body, meta.date) == ("Lomma kommun", "Kommunstyrelsen", "2026-06-15")
+    assert meta.evidence == {"organisation": "folder name lomma", "body": "folder name kommunstyrelsen",
+                             "date": "folder name 2026-06-15"}
+
+
+def test_the_header_date_beats_the_path():
+    doc = parse_text("Protokoll\nSammanträdesdatum 2026-06-16\n\n§ 1 Val av justerare\n\nText.\n",
+                     "/arkiv/ks/2026-06-15/protokoll.txt")
+    assert doc.document.date == "2026-06-16" and doc.document.evidence["date"] == "document header"
+
+
+@pytest.mark.parametrize("hint", ["Tagged PDF", "Microsoft Word - protokoll ks.docx", "Plats och tid",
+                                  "protokoll_2026.pdf", "Untitled", "", None, "Protokoll"])
+def test_placeholder_titles_are_not_used(hint):
+    assert usable_title(hint, "Budgetskrivelse för investeringar 2027-2031\nPlats och tid ...") is None
+
+
+def test_a_real_metadata_title_is_kept_only_when_the_first_page_shows_it():
+    text = "Budgetskrivelse\nför investeringar\n2027-2031\n"
+    assert usable_title("Budgetskrivelse för investeringar 2027-2031", text) == \
+        "Budgetskrivelse för investeringar 2027-2031"
+    assert usable_title("Årsredovisning för Region Test", text) is None
