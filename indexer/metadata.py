@@ -703,6 +703,8 @@ def apply_overrides(meta: DocumentMeta, overrides: dict) -> DocumentMeta:
         setattr(meta, key, value)
         if key in meta.inferred:
             meta.inferred.remove(key)
+        if key in {"organisation", "body", "date"}:
+            meta.evidence[key] = "sidecar/manifest"
     if "date" in overrides:
         if "year" not in overrides:
             meta.year = int(overrides["date"][:4])

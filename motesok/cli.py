@@ -52,6 +52,8 @@ def parse(
         return
     d = parsed.document
     typer.echo(f"{d.source}\n  {d.organisation or '?'} · {d.body or '?'} · {d.date or d.year or '?'} · {d.doc_type}")
+    if d.evidence:
+        typer.echo("  grund (evidence): " + "; ".join(f"{k}: {v}" for k, v in d.evidence.items()))
     if d.inferred:
         typer.echo(f"  härlett (inferred): {', '.join(d.inferred)}")
     for item in parsed.items:
