@@ -35,16 +35,73 @@ class _Entry:
     inferred: bool = False
 
 
+_MEETING_LINE = re.compile(r"^(?:#{1,6}\s+)?(?:Möte|Mötesdatum|Sammanträde|Sammanträdesdatum)\s*:?\s*"
+                           r"\d{4}-\d{2}-\d{2}\b", re.I)
+MD_HEADING = re.compile(r"^\s{0,3}(#{1,6})\s+(.+?)\s*#*\s*$")
+# "1. Title", "1 Title", "§ 1 Title", "Ärende 1: Title", "Punkt 1 – Title"
+_HEADING_NUMBER = re.compile(r"^(?:(?:Ärende|Punkt|Nr)\s+)?§?\s*(\d{1,3})(?:[.:)]\s*|\s+[–-]\s+|\s+)(?=\S)(.*)$", re.I)
+
+
+def _meeting_page(lines: list[str]) -> bool:
+    head = [clean_inline(ln).strip() for ln in lines if ln.strip()][:15]
+    chrome = any(s.lower() == "hoppa över navigering" for s in head[:3])
+    return chrome or any(_MEETING_LINE.match(s) for s in head)
+
+
 def is_portal(lines: list[str]) -> bool:
     bullets = [ln for ln in lines if BULLET_RE.match(ln)]
     numbered = [ln for ln in lines if NUMBER_BULLET_RE.match(ln)]
     chrome = any(clean_inline(ln).strip().lower() == "hoppa över navigering" for ln in lines[:5])
     meeting_line = any(re.match(r"^\s*Möte \d{4}-\d{2}-\d{2}\s*$", ln) for ln in lines[:10])
-    return len(bullets) >= 3 and (bool(numbered) or chrome or meeting_line)
+    if len(bullets) >= 3 and (bool(numbered) or chrome or meeting_line):
+        return True
+    return _meeting_page(lines) and len(_agenda_headings(lines)) >= 2
+
+
+def _agenda_headings(lines: list[str]) -> list[tuple[int, str]]:
+    """The page's agenda headings: Markdown headings of the level that holds most of them below
+    the page title (numbered or not), as (line, heading text)."""
+    heads = [(i, len(m.group(1)), clean_inline(m.group(2)).strip().strip("*").strip())
+             for i, ln in enumerate(lines) if (m := MD_HEADING.match(ln))]
+    heads = [h for h in heads if h[2]]
+    if len(heads) < 2:
+        return []
+    top = min(h[1] for h in heads)
+    levels = [lv for _, lv, _ in heads if lv > top] or [top]
+    # the agenda level: where numbered headings are, else the most frequent level below the title
+    numbered = [lv for _, lv, t in heads if lv in levels and _HEADING_NUMBER.match(t)]
+    pick = numbered or levels
+    level = max(set(pick), key=pick.count)
+    return [(i, t) for i, lv, t in heads if lv == level]
+
+
+def segment_heading_portal(lines: list[str]) -> list[Item]:
+    """A meeting page whose agenda items are headings: every heading of the agenda level is an
+    item, numbered (``1. Val av justerare``) or not (``Information om …``); a heading without text
+    of its own that names a group (``Beslutsärenden``) opens a section instead."""
+    heads = _agenda_headings(lines)
+    items: list[Item] = []
+    section: str | None = None
+    for k, (start, heading) in enumerate(heads):
+        end = heads[k + 1][0] if k + 1 < len(heads) else len(lines)
+        body = [ln for ln in lines[start + 1:end]]
+        text = finish_text(body)
+        m = _HEADING_NUMBER.match(heading)
+        title = m.group(2).strip() if m else heading
+        if not text and (heading.lower() in SECTION_NAMES or (heading.isupper() and len(heading) > 3)):
+            section = heading
+            continue
+        items.append(Item(number=int(m.group(1)) if m else None, paragraph=None, title=title,
+                          text=finish_text([heading, ""] + body), section=section))
+    return items
 
 
 def segment_portal(lines: list[str]) -> list[Item]:
     bullet_indents = [len(m.group(1)) for ln in lines if (m := BULLET_RE.match(ln))]
+    if _meeting_page(lines) and len(_agenda_headings(lines)) >= 2:
+        top_bullets = [ln for ln in lines if (m := BULLET_RE.match(ln)) and len(m.group(1)) <= min(bullet_indents, default=0)]
+        if len(top_bullets) < len(_agenda_headings(lines)):  # the agenda is in headings, not bullets
+            return segment_heading_portal(lines)
     if not bullet_indents:
         return []
     top = min(bullet_indents)

@@ -27,7 +27,8 @@ PARA_RE = re.compile(
     r"(?:(?P<prefix>[A-ZÅÄÖ]{1,6}(?:[-/][A-ZÅÄÖ]{1,6})?)\s+)?"
     r"§\s*(?P<num>\d{1,4})(?P<suffix>\s?[a-h](?=\s*$|\s+[^a-zåäö\s]|\*))?(?![\d:.,\w])(?P<rest>.*)$")
 CASE_IN_HEAD = re.compile(
-    r"(?:Ärendenummer|Ärende nr|Dnr\.?|Diarienummer|Diarienr)[:.]?\s*([A-ZÅÄÖ0-9][\w/.:\-–]*\w)", re.I)
+    r"(?:Ärendenummer|Ärende nr|Dnr\.?|Diarienummer|Diarienr)[:.]?\s*((?:[A-ZÅÄÖ]{1,6} (?=\S*\d))?"
+    r"[A-ZÅÄÖ0-9][\w/.:\-–]*\w)", re.I)
 # a diarienummer printed bare on the heading line (``KS KF/2022:7``, ``2026.272 KS``, ``BUN/2023:25``)
 BARE_CASE = re.compile(r"^(?:[A-ZÅÄÖ]{1,6}\s+)?(?:[A-ZÅÄÖ]{1,6}\s?/\s?)?[A-ZÅÄÖ]{0,6}[ /-]?\d{2,4}[./:\-]\d{1,6}"
                        r"(?:[./:\-]\d{1,6})?(?:\s+[A-ZÅÄÖ]{1,6}\b)?")
@@ -125,11 +126,15 @@ def _mark_lists(cands: list[_Candidate]) -> None:
             k += 1
             continue
         j = k
-        while j + 1 < len(cands) and thin[j + 1]:
+        while j + 1 < len(cands) and thin[j + 1] and _style(cands[j + 1]) == _style(cands[k]):
             j += 1
         if j - k + 1 >= 3:
             for c in cands[k:j + 1]:
                 c.toc = True
+            # the list's last entry runs on into the text after the list: same form, next number
+            if j + 1 < len(cands) and _style(cands[j + 1]) == _style(cands[j]) \
+                    and cands[j + 1].number == cands[j].number + 1:
+                cands[j + 1].toc = True
         k = j + 1
 
 
