@@ -22,11 +22,11 @@ DECISION = "Beslut\n\nNämnden beslutar att godkänna förslaget i sin helhet oc
 
 def test_bare_and_unspaced_headings():
     text = ("Protokoll 2024-03-01\n\n§ 12 Val av justerare\n\n" + DECISION
-            + "\n§13 Budget 2025\n\n" + DECISION)
+            + "\n§13 Budget 2025\n\n" + DECISION + "\n§ 14. Övriga frågor\n\n" + DECISION)
     items = _para_items(text)
-    assert [i.paragraph_label for i in items] == ["12", "13"]
-    assert [i.paragraph for i in items] == [12, 13]
-    assert [i.title for i in items] == ["Val av justerare", "Budget 2025"]
+    assert [i.paragraph_label for i in items] == ["12", "13", "14"]
+    assert [i.paragraph for i in items] == [12, 13, 14]
+    assert [i.title for i in items] == ["Val av justerare", "Budget 2025", "Övriga frågor"]
 
 
 def test_body_prefix_with_dnr_on_the_heading_line():

@@ -2,7 +2,16 @@
 
 Scanned PDFs (no text layer), encrypted PDFs that need a password, and corrupt or truncated
 files are rejected with a clear reason. Lines that repeat at the top or bottom of most pages
-(running headers and footers) are removed here, where page boundaries are still known.
+(running headers and footers) are removed here, where page boundaries are still known; pages are
+joined with a form feed so that segmentation knows each item's page.
+
+Why pypdf, measured on the five labelled PDFs of ``tests/data/corpus-dev`` (177 pages): the exact
+§ sequence and the sections came out alike with pypdf, pdfplumber and poppler's ``pdftotext``;
+pypdf kept the most metadata right (19/20 fields, pdftotext 17, pdfplumber 18) at ~15 ms a page
+(pdfplumber ~51 ms, pdftotext ~1 ms but a system package). pdfplumber interleaves the columns of a
+two-column page line by line; pdftotext reads columns best (21/21 article headings before their
+text on the two-column Linköping taxa, pypdf 18/21, where the content stream draws a heading
+after its text) but splits table rows into one cell per line.
 """
 
 from __future__ import annotations

@@ -25,7 +25,7 @@ from indexer.segment.furniture import is_toc_line
 PARA_RE = re.compile(
     r"^\s*(?:#{1,6}\s*)?(?:[-–•>]\s+)?(?:\*\*|__)?\s*"
     r"(?:(?P<prefix>[A-ZÅÄÖ]{1,6}(?:[-/][A-ZÅÄÖ]{1,6})?)\s+)?"
-    r"§\s*(?P<num>\d{1,4})(?P<suffix>\s?[a-h](?=\s*$|\s+[^a-zåäö\s]|\*))?(?![\d:.,\w])(?P<rest>.*)$")
+    r"§\s*(?P<num>\d{1,4})(?:\.(?=\s+[A-ZÅÄÖ]))?(?P<suffix>\s?[a-h](?=\s*$|\s+[^a-zåäö\s]|\*))?(?![\d:.,\w])(?P<rest>.*)$")
 CASE_IN_HEAD = re.compile(
     r"(?:Ärendenummer|Ärende nr|Dnr\.?|Diarienummer|Diarienr)[:.]?\s*((?:[A-ZÅÄÖ]{1,6} (?=\S*\d))?"
     r"[A-ZÅÄÖ0-9][\w/.:\-–]*\w)", re.I)
