@@ -197,3 +197,20 @@ def test_portal_page_with_numbered_and_unnumbered_headings():
 def test_a_plan_with_headings_is_no_portal_page():
     text = "# Verksamhetsplan 2025\n\n## 1. Inledning\n\nPlanen beskriver året.\n\n## 2. Mål\n\nMålen är tre.\n"
     assert segment(text).family != "portal"
+
+
+def test_a_paragraph_repeated_on_its_next_page_starts_at_its_first_heading():
+    text = ("Protokoll 2024-05-02\n\n§ 87 Budget 2025\n\nÄrendebeskrivning\n\nFörvaltningen har tagit fram ett "
+            "förslag.\n\n\f\n§ 87\n\n" + DECISION * 2 + "\n§ 88 Övrigt\n\n" + DECISION)
+    items = _para_items(text)
+    assert [i.paragraph_label for i in items] == ["87", "88"]
+    assert items[0].title == "Budget 2025" and "Förvaltningen har tagit fram" in items[0].text
+    assert (items[0].page_start, items[0].page_end) == (1, 2)
+
+
+def test_a_short_table_of_contents_without_page_numbers_is_no_item_start():
+    text = ("Protokoll 2024-05-02\n\nÄrenden\n§ 5 Val av justerare\n§ 6 Budget\n\nNärvarande: Anna Ek, Bo Berg\n\n"
+            "§ 5 Val av justerare\n\n" + DECISION + "\n§ 6 Budget\n\n" + DECISION)
+    items = _para_items(text)
+    assert [i.paragraph_label for i in items] == ["5", "6"]
+    assert all("Beslut" in i.text for i in items)

@@ -221,7 +221,23 @@ def select_paragraphs(cands: list[_Candidate], declared: tuple[int, int] | None 
     while i >= 0:
         chosen.append(pool[i])
         i = back[i]
-    return [c for c in reversed(chosen) if c.weight > 0]
+    chosen = [c for c in reversed(chosen) if c.weight > 0]
+    return _earliest_heading(chosen, pool)
+
+
+def _earliest_heading(chosen: list[_Candidate], pool: list[_Candidate]) -> list[_Candidate]:
+    """An item starts at the first heading of its number after the item before: a paragraph that
+    runs over pages may repeat ``§ 87`` at the top of the next page."""
+    out: list[_Candidate] = []
+    for c in chosen:
+        after = out[-1].line if out else -1
+        start = c
+        for d in sorted((d for d in pool if after < d.line < c.line), key=lambda d: -d.line):
+            if d.key != c.key:
+                break  # only headings that directly run on into this one (not a table of contents)
+            start = d
+        out.append(start)
+    return out
 
 
 def is_regulation(lines: list[str]) -> bool:
