@@ -537,6 +537,10 @@ _CASE_PATTERNS = [
     re.compile(r"(?<![\w/])(\d{2}[A-ZÅÄÖ]{2,6}\d{1,6})(?![\w/])"),  # 23HSN1782
     re.compile(r"(?<![\w/])([A-ZÅÄÖ]{2,6} (?:\d{1,6}/(?:19|20)\d{2}|(?:19|20)\d{2}/\d{1,6}))(?![\w/])"),  # RS 1379/2015
     re.compile(r"(?<![\w/])([A-Z]\d{2,3}-\d{3,5}/\d{2})(?![\w/])"),  # N164-0569/23
+    # Bun/2015:608, KS KF/2022:7, SN/2023:152
+    re.compile(r"(?<![\w/])([A-ZÅÄÖ][A-ZÅÄÖa-zåäö]{1,5}(?: [A-ZÅÄÖ]{2,5})?/(?:19|20)\d{2}:\d{1,6})(?![\w/:])"),
+    # SBF 2021-002727, KS 2022-389; not a span of years (LÅ 2023-2024)
+    re.compile(r"(?<![\w/-])([A-ZÅÄÖ]{2,6} (?:19|20)\d{2}-(?!(?:19|20)\d{2}(?!\d))\d{3,6})(?![\w-])"),
 ]
 _NOT_CASE = re.compile(r"^(?:SOU|Ds|SFS|ISO|LOU|EU|EG|EMAS|KPP|SKL|SKR|JO|JK|HFD|RÅ|NJA|AD|MÖD|MD|Prop|Bet)\b")
 

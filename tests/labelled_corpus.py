@@ -1,7 +1,8 @@
 """The labelled multi-organisation corpus: parse every labelled file, compare field by field.
 
 Run ``python -m tests.labelled_corpus`` for the per-field accuracy table and the failures of each
-document; ``tests/test_labelled_corpus.py`` runs the same comparison and asserts the targets.
+document (``--neutral-names``: parse copies named ``document.<ext>``, to see what the file and
+folder names contribute); ``tests/test_labelled_corpus.py`` runs the same comparison and asserts the targets.
 
 Labels come from every ``expected*.json`` in ``tests/data/corpus-dev/`` (a JSON list of objects,
 format described in that folder's README). Each file is parsed with
@@ -12,7 +13,10 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 import sys
+import tempfile
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -37,6 +41,7 @@ class Outcome:
     fields: dict[str, bool | None] = field(default_factory=dict)
     failures: list[str] = field(default_factory=list)
     error: str | None = None
+    evidence: dict[str, str] = field(default_factory=dict)
 
 
 def _fold(s: str | None) -> str:
@@ -74,12 +79,19 @@ def load_labels(folder: Path = CORPUS_DEV) -> list[dict]:
     return labels
 
 
-def evaluate(label: dict, folder: Path = CORPUS_DEV) -> Outcome:
+def evaluate(label: dict, folder: Path = CORPUS_DEV, neutral: Path | None = None) -> Outcome:
+    """Compare one labelled file; with ``neutral`` (a folder) the file is parsed from a copy named
+    ``document.<ext>`` there, so that its name and folders give no evidence."""
     from indexer.ingest import IngestError, parse_file
 
     out = Outcome(label["file"])
+    path = folder / label["file"]
+    if neutral is not None:
+        copy = neutral / f"document{path.suffix}"
+        shutil.copyfile(path, copy)
+        path = copy
     try:
-        parsed = parse_file(folder / label["file"])
+        parsed = parse_file(path)
     except IngestError as exc:
         out.error = str(exc)
         out.fields = {f: False for f in FIELDS}
@@ -87,6 +99,7 @@ def evaluate(label: dict, folder: Path = CORPUS_DEV) -> Outcome:
         return out
     doc, items = parsed.document, parsed.items
     f = out.fields
+    out.evidence = dict(doc.evidence)
 
     def check(name: str, ok: bool, got: object, want: object) -> None:
         f[name] = ok
@@ -155,6 +168,15 @@ class Report:
             rows.append(f"{name:<15} {right:>5} {total:>4} {share}  {target}")
         return "\n".join(rows)
 
+    def evidence(self) -> str:
+        """How many documents got organisation, body and date from which kind of evidence."""
+        lines = []
+        for name in ("organisation", "body", "date"):
+            kinds = Counter(re.sub(r"(file name|folder name|domain) .*$|\s+\d+.*$", r"\1", o.evidence.get(name, "none"))
+                            for o in self.outcomes)
+            lines.append(f"{name:<13} " + ", ".join(f"{k}: {n}" for k, n in kinds.most_common()))
+        return "\n".join(lines)
+
     def failures(self) -> str:
         lines = []
         for o in self.outcomes:
@@ -164,15 +186,23 @@ class Report:
         return "\n".join(lines)
 
 
-def run(folder: Path = CORPUS_DEV) -> Report:
-    return Report([evaluate(label, folder) for label in load_labels(folder)])
+def run(folder: Path = CORPUS_DEV, neutral_names: bool = False) -> Report:
+    if not neutral_names:
+        return Report([evaluate(label, folder) for label in load_labels(folder)])
+    with tempfile.TemporaryDirectory() as tmp:
+        return Report([evaluate(label, folder, Path(tmp)) for label in load_labels(folder)])
 
 
 def main(argv: list[str] | None = None) -> int:
-    folder = Path(argv[0]) if argv else CORPUS_DEV
-    report = run(folder)
-    print(f"{len(report.outcomes)} labelled documents in {folder}\n")
+    args = list(argv or [])
+    neutral = "--neutral-names" in args  # measure without evidence from file and folder names
+    args = [a for a in args if a != "--neutral-names"]
+    folder = Path(args[0]) if args else CORPUS_DEV
+    report = run(folder, neutral_names=neutral)
+    print(f"{len(report.outcomes)} labelled documents in {folder}"
+          + (" (parsed as document.<ext>: no evidence from names)" if neutral else "") + "\n")
     print(report.table())
+    print("\nevidence used:\n" + report.evidence())
     print("\nfailures:\n" + (report.failures() or "    none"))
     return 0
 

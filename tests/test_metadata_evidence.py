@@ -99,3 +99,10 @@ def test_a_real_metadata_title_is_kept_only_when_the_first_page_shows_it():
     assert usable_title("Budgetskrivelse för investeringar 2027-2031", text) == \
         "Budgetskrivelse för investeringar 2027-2031"
     assert usable_title("Årsredovisning för Region Test", text) is None
+
+
+def test_case_number_formats_of_other_organisations():
+    from indexer.metadata import extract_case_numbers
+
+    text = "Dnr Bun/2015:608 och KS KF/2022:7; SBF 2021-002727, KS 2022-389. Läsår LÅ 2023-2024, SFS 2020-123."
+    assert extract_case_numbers(text) == ["Bun/2015:608", "KS KF/2022:7", "SBF 2021-002727", "KS 2022-389"]
