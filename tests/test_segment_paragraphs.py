@@ -214,3 +214,11 @@ def test_a_short_table_of_contents_without_page_numbers_is_no_item_start():
     items = _para_items(text)
     assert [i.paragraph_label for i in items] == ["5", "6"]
     assert all("Beslut" in i.text for i in items)
+
+
+def test_capitalised_body_prefixes_and_dotted_case_numbers():
+    text = ("Protokoll 2024-05-02\n\nKs § 14   KS.2024.31\n\nVal av ombud\n\n" + DECISION
+            + "\nKs § 15   KS-2024-00032\n\nTaxa för bygglov\n\n" + DECISION)
+    items = _para_items(text)
+    assert [(i.paragraph_label, i.title) for i in items] == [("14", "Val av ombud"), ("15", "Taxa för bygglov")]
+    assert [i.case_numbers[0] for i in items] == ["KS.2024.31", "KS-2024-00032"]

@@ -24,18 +24,19 @@ from indexer.segment.furniture import is_toc_line
 # (``3 a``). What follows must not continue a sentence (that is a reference).
 PARA_RE = re.compile(
     r"^\s*(?:#{1,6}\s*)?(?:[-–•>]\s+)?(?:\*\*|__)?\s*"
-    r"(?:(?P<prefix>[A-ZÅÄÖ]{1,6}(?:[-/][A-ZÅÄÖ]{1,6})?)\s+)?"
+    r"(?:(?P<prefix>[A-ZÅÄÖ](?:[A-ZÅÄÖ]{0,5}|[a-zåäö]{1,3})(?:[-/][A-ZÅÄÖa-zåäö]{1,6})?)\s+)?"
     r"§\s*(?P<num>\d{1,4})(?:\.(?=\s+[A-ZÅÄÖ]))?(?P<suffix>\s?[a-h](?=\s*$|\s+[^a-zåäö\s]|\*))?(?![\d:.,\w])(?P<rest>.*)$")
 CASE_IN_HEAD = re.compile(
     r"(?:Ärendenummer|Ärende nr|Dnr\.?|Diarienummer|Diarienr)[:.]?\s*((?:[A-ZÅÄÖ]{1,6} (?=\S*\d))?"
     r"[A-ZÅÄÖ0-9][\w/.:\-–]*\w)", re.I)
 # a diarienummer printed bare on the heading line (``KS KF/2022:7``, ``2026.272 KS``, ``BUN/2023:25``)
-BARE_CASE = re.compile(r"^(?:[A-ZÅÄÖ]{1,6}\s+)?(?:[A-ZÅÄÖ]{1,6}\s?/\s?)?[A-ZÅÄÖ]{0,6}[ /-]?\d{2,4}[./:\-]\d{1,6}"
+BARE_CASE = re.compile(r"^(?:[A-ZÅÄÖ]{1,6}\s+)?(?:[A-ZÅÄÖ]{1,6}\s?/\s?)?[A-ZÅÄÖ]{0,6}[ /.-]?\d{2,4}[./:\-]\d{1,6}"
                        r"(?:[./:\-]\d{1,6})?(?:\s+[A-ZÅÄÖ]{1,6}\b)?")
 _CONTINUATION_END = re.compile(r"(?:,|\b(?:och|samt|den|i|enligt|se|jfr|från|till|av|om|§|kap\.?|lagen|"
                                r"paragraf|paragraferna|punkt))$", re.I)
 _PAGE_REF = re.compile(r"\S\s+\d{1,3}(?:\s*[-–]\s*\d{1,3})?$")  # "Val av justerare   4", "Budget 7 - 8"
-_NOT_PREFIX = {"FORTS", "FORTSÄTTNING", "SE", "ENL", "ENLIGT", "BILAGA"}
+_NOT_PREFIX = {"FORTS", "SE", "ENL", "JFR", "OCH", "SAMT", "I", "OM", "AV", "TILL", "FRÅN", "UR", "VID", "MED", "PÅ",
+               "ANM", "NR", "SID", "KAP", "LAG"}
 _SIGNATURE = re.compile(r"^(?:Justeras|Justerat|Justering|Underskrifter|Vid protokollet|Sekreterare\b|"
                         r"Protokollet justeras|Justerandes signatur)", re.I)
 _APPENDIX = re.compile(r"^Bilaga\s+(\d{1,2})\s*$")
@@ -83,7 +84,7 @@ def paragraph_candidates(lines: list[str]) -> list[_Candidate]:
     for i, line in enumerate(lines):
         s = clean_inline(line).strip()
         m = PARA_RE.match(line)
-        if m and m.group("prefix") not in _NOT_PREFIX:
+        if m and (m.group("prefix") or "").upper() not in _NOT_PREFIX:
             rest = clean_inline(m.group("rest")).strip()
             case = _case_in_rest(rest)
             ok = not (rest and (rest[0] in ".,;:)]/§" or rest[0].islower()))
