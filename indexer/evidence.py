@@ -56,8 +56,10 @@ def _repeated(lines: list[str]) -> set[str]:
     return {k for k, c in keys.items() if c >= 3}
 
 
-def find_organisation(text: str, path: str | None = None, body: str | None = None) -> Choice:
-    """The issuing organisation by located evidence; see the module docstring."""
+def find_organisation(text: str, path: str | None = None, body: str | None = None,
+                      letterhead: str | None = None) -> Choice:
+    """The issuing organisation by located evidence; see the module docstring. ``letterhead`` is a
+    PDF's first page as printed, running header included."""
     g = gazetteer()
     lines = _lines(text)
     scores: dict[str, float] = defaultdict(float)
@@ -78,7 +80,8 @@ def find_organisation(text: str, path: str | None = None, body: str | None = Non
         if weight > best_reason.get(org.official, (0.0, ""))[0]:
             best_reason[org.official] = (weight, reason)
 
-    head = "\n".join(lines[:HEAD_LINES])  # joined: a name may wrap ("Taxa för Linköping\nkommuns …")
+    head_lines = (_lines(letterhead) if letterhead else [])[:HEAD_LINES] or lines[:HEAD_LINES]
+    head = "\n".join(head_lines)  # joined: a name may wrap ("Taxa för Linköping\nkommuns …")
     for org, pos in g.mentions(head):
         k = head.count("\n", 0, pos)
         add(org, max(6.0, 12.0 - 0.4 * k), f"header line {k + 1}")

@@ -14,6 +14,7 @@ from __future__ import annotations
 import errno
 import hashlib
 import os
+from dataclasses import dataclass
 from pathlib import Path
 
 from indexer.decisions import settle_kinds
@@ -88,10 +89,11 @@ def discover(paths: list[Path]) -> list[Path]:
 
 
 def parse_text(text: str, source: str, fmt: str = "txt", checksum: str = "",
-               title_hint: str | None = None) -> ParsedDocument:
+               title_hint: str | None = None, front: PdfFront | None = None) -> ParsedDocument:
     """Segment and describe a document's text. Pure: no file system access.
 
-    ``fmt`` names the format the text came from; ``"html"`` text is converted first.
+    ``fmt`` names the format the text came from; ``"html"`` text is converted first. ``front`` is a
+    PDF's first page as printed (with its letterhead) and its creation date, for the metadata.
     """
     if fmt == "html":
         from indexer.parse.html import html_to_text
@@ -113,9 +115,42 @@ def parse_text(text: str, source: str, fmt: str = "txt", checksum: str = "",
     if not items:
         raise IngestError(source, "no text content to index")
     meta = build_meta(text, source=source, fmt=fmt, checksum=checksum, family=segmented.family,
-                      kind=segmented.kind, items=items, title_hint=title_hint)
+                      kind=segmented.kind, items=items, title_hint=title_hint,
+                      first_page=front.first_page if front else None, file_date=front.created if front else None)
     settle_kinds(items, meta.doc_type)
     return ParsedDocument(document=meta, items=items)
+
+
+@dataclass(frozen=True)
+class PdfFront:
+    first_page: str | None  # the first page's text as printed, running header included
+    created: str | None  # the PDF's creation date (ISO), the last resort for a document's date
+
+
+def pdf_front(data: bytes) -> PdfFront:
+    """The letterhead and creation date of a PDF. The text layer drops lines that repeat on every
+    page (running headers), but on the first page they are the letterhead and the meeting date,
+    the best evidence of who issued the document and when."""
+    import io
+    import logging
+
+    from pypdf import PdfReader
+
+    logging.getLogger("pypdf").setLevel(logging.ERROR)
+    try:
+        reader = PdfReader(io.BytesIO(data), strict=False)
+        if reader.is_encrypted:
+            reader.decrypt("")
+        first = reader.pages[0].extract_text() if reader.pages else None
+    except Exception:  # the text layer was read already; this is only extra evidence
+        return PdfFront(None, None)
+    created = None
+    try:
+        stamp = reader.metadata.creation_date if reader.metadata else None
+        created = stamp.date().isoformat() if stamp else None
+    except Exception:
+        created = None
+    return PdfFront(first, created)
 
 
 def _link_problem(path: Path) -> str:
@@ -173,7 +208,8 @@ def parse_file(path: Path, max_bytes: int | None = None) -> ParsedDocument:
     checksum = hashlib.sha256(data).hexdigest()
     try:
         parsed = parse_text(raw.text, str(path.resolve()), fmt="txt" if fmt == "html" else fmt,
-                            checksum=checksum, title_hint=raw.title_hint)
+                            checksum=checksum, title_hint=raw.title_hint,
+                            front=pdf_front(data) if fmt == "pdf" else None)
     except IngestError as exc:  # name the file as the caller gave it
         raise IngestError(path, exc.reason) from exc
     parsed.document.format = fmt

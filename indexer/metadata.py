@@ -375,15 +375,21 @@ def _body_from_header_fields(text: str, organisation: str | None) -> Choice:
     return Choice()
 
 
-def _choose_body(text: str, family: str, kind: str | None, hints: PathHints, organisation: str | None) -> Choice:
-    """The meeting body (or issuing unit): the header first, then header fields, then a folder named
-    after a body, then what the text implies."""
+def _choose_body(text: str, family: str, kind: str | None, hints: PathHints, organisation: str | None,
+                 first_page: str | None = None) -> Choice:
+    """The meeting body (or issuing unit): the header first (a PDF's first page as printed too),
+    then header fields, then a folder named after a body, then what the text implies."""
     body, inferred = find_body(text, family, kind)
     if body and not inferred:
         return Choice(body, "document header")
-    in_line = _body_in_header_line(text)
-    if in_line.value:
-        return in_line
+    if first_page:
+        printed, printed_inferred = find_body(first_page, family, kind)
+        if printed and not printed_inferred:
+            return Choice(printed, "first page header")
+    for source in (text, first_page) if first_page else (text,):
+        in_line = _body_in_header_line(source)
+        if in_line.value:
+            return in_line
     fielded = _body_from_header_fields(text, organisation)
     if fielded.value:
         return fielded
@@ -566,37 +572,37 @@ def extract_case_numbers(text: str, known: list[str] | None = None) -> list[str]
 
 # -- document metadata -----------------------------------------------------------------------------
 def build_meta(text: str, *, source: str, fmt: str, checksum: str, family: str, kind: str | None,
-               items: list[Item], title_hint: str | None = None) -> DocumentMeta:
+               items: list[Item], title_hint: str | None = None, first_page: str | None = None,
+               file_date: str | None = None) -> DocumentMeta:
+    """The document's metadata and the evidence for it. ``first_page`` is a PDF's first page as
+    printed (its letterhead, which the text layer drops as a running header); ``file_date`` the
+    file's own date (a PDF's creation date), used last and never for a meeting record."""
     meta = DocumentMeta(source=source, checksum=checksum, format=fmt)
     inferred: list[str] = []
     hints = path_hints(source) if source else PathHints()
-    issuer = find_issuer(text, source)
-    body = _choose_body(text, family, kind, hints, issuer.value)
-    issuer = find_issuer(text, source, body.value)  # again: the organisation must fit the body's kind
+    issuer = find_issuer(text, source, letterhead=first_page)
+    body = _choose_body(text, family, kind, hints, issuer.value, first_page)
+    # again, with the body: the organisation must fit the body's kind
+    issuer = find_issuer(text, source, body.value, letterhead=first_page)
     meta.organisation = issuer.value
     if issuer.inferred:
         inferred.append("organisation")
     meta.body = body.value
     if body.inferred:
         inferred.append("body")
-    meta.date = find_date(text, family)
-    date = Choice(meta.date, "document header") if meta.date else hints.date
+    title = find_title(text, family, kind, title_hint)
+    meta.doc_type = find_doc_type(family, kind, title, items, text)
+    date = _choose_date(text, family, hints, first_page, file_date, meta.doc_type)
     meta.date = date.value
     meta.evidence = {k: c.evidence for k, c in (("organisation", issuer), ("body", body), ("date", date))
                      if c.value and c.evidence}
     if meta.date:
         meta.year = int(meta.date[:4])
     else:
-        title_year = None
-        title = find_title(text, family, kind, title_hint) or ""
-        m = re.search(r"\b((?:19|20)\d{2})\b", title)
-        if m:
-            title_year = int(m.group(1))
-        meta.year = title_year or infer_year(text)
+        m = re.search(r"\b((?:19|20)\d{2})\b", title or "")
+        meta.year = (int(m.group(1)) if m else None) or infer_year(text)
         if meta.year is not None:
             inferred.append("year")
-    title = find_title(text, family, kind, title_hint)
-    meta.doc_type = find_doc_type(family, kind, title, items, text)
     if not title:
         title = _compose_title(meta, items)
         if title:
@@ -604,6 +610,25 @@ def build_meta(text: str, *, source: str, fmt: str, checksum: str, family: str, 
     meta.title = title
     meta.inferred = inferred
     return meta
+
+
+_MEETING_TYPES = {"protokoll", "beslut", "kallelse", "möte", "anteckningar"}
+
+
+def _choose_date(text: str, family: str, hints: PathHints, first_page: str | None, file_date: str | None,
+                 doc_type: str | None) -> Choice:
+    """The header's date, then the first page's running header, then the file or folder name, then
+    the file's own date — the last never for a meeting record, whose date is the meeting's."""
+    found = find_date(text, family)
+    if found:
+        return Choice(found, "document header")
+    if first_page and (found := find_date(first_page, family)):
+        return Choice(found, "first page header")
+    if hints.date.value:
+        return hints.date
+    if file_date and doc_type not in _MEETING_TYPES:
+        return Choice(file_date, "PDF metadata (creation date)")
+    return Choice()
 
 
 _TYPE_WORDS = {"protokoll": "Protokoll", "kallelse": "Kallelse", "möte": "Möte", "beslut": "Protokollsutdrag",

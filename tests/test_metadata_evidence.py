@@ -106,3 +106,18 @@ def test_case_number_formats_of_other_organisations():
 
     text = "Dnr Bun/2015:608 och KS KF/2022:7; SBF 2021-002727, KS 2022-389. Läsår LÅ 2023-2024, SFS 2020-123."
     assert extract_case_numbers(text) == ["Bun/2015:608", "KS KF/2022:7", "SBF 2021-002727", "KS 2022-389"]
+
+
+def test_a_pdfs_first_page_as_printed_is_its_letterhead(tmp_path):
+    """The text layer drops the running header (it repeats on every page); the first page as
+    printed still has it: Helsingborg's guideline is dated by it, under a name that holds no date."""
+    import shutil
+
+    from indexer.ingest import parse_file
+    from tests.labelled_corpus import CORPUS_DEV
+
+    copy = tmp_path / "document.pdf"
+    shutil.copyfile(CORPUS_DEV / "helsingborg_sbf_2023-10-10_plan.pdf", copy)
+    meta = parse_file(copy).document
+    assert (meta.date, meta.evidence["date"]) == ("2023-10-10", "first page header")
+    assert meta.organisation == "Helsingborgs stad"  # its web addresses; Region Skåne is only named
