@@ -52,6 +52,8 @@ def paragraph_label(item) -> str | None:
     """An item's § number as the labels write it: ``"12"``, ``"3 a"``."""
     if item.paragraph is None:
         return None
+    if getattr(item, "paragraph_label", None):  # the § as the segmenter read it, letter suffix included
+        return item.paragraph_label
     label = str(item.paragraph)
     suffix = getattr(item, "paragraph_suffix", None) or getattr(item, "suffix", None)
     if suffix and not re.search(r"[a-zåäö]$", label, re.I):
