@@ -157,8 +157,16 @@ def _iso(y: str, m: str, d: str) -> str | None:
         return None
 
 
+_DOC_WORDS = re.compile(r"(?i)(?:^|(?<=[\s_-]))(?:protokoll|sammantradesprotokoll|sammanträdesprotokoll|kallelse|"
+                        r"bilagor|bilaga|handlingar|foredragningslista|föredragningslista|protokollsutdrag|"
+                        r"motesanteckningar|mötesanteckningar)(?=$|[\s_-])")
+
+
 def _folder_body(name: str) -> str | None:
-    """A folder named after a meeting body: ``kommunstyrelsen``, ``barn-och-utbildningsnamnden``."""
+    """A folder or file named after a meeting body: ``kommunstyrelsen``, ``barn-och-utbildningsnamnden``,
+    ``2026-06-15 Kommunstyrelsen``, ``protokoll-kommunstyrelsen-2026-06-15``."""
+    name = _DOC_WORDS.sub(" ", _PATH_DATE.sub(" ", name))
+    name = re.sub(r"^[\s_-]+|[\s_-]+$", "", re.sub(r"(?<=[\s_])-+|-+(?=[\s_])", " ", name))
     words = re.sub(r"[_\s]+", " ", name).strip()
     if not words or re.search(r"\d", words) or len(words) > 60:
         return None
@@ -171,7 +179,8 @@ def _folder_body(name: str) -> str | None:
     for ascii_form, swedish in _RESTORE.items():
         words = re.sub(ascii_form, swedish, words, flags=re.I)
     words = words[:1].upper() + words[1:]
-    if not re.search(r"(?:en|et|fullmäktige|ningen)$", words):
+    genitive = len(words.split()) > 1 and words.split()[0].endswith("s")  # Kommunstyrelsens arbetsutskott
+    if not genitive and not re.search(r"(?:en|et|fullmäktige|ningen)$", words):
         words += {"nämnd": "en", "styrelse": "n", "utskott": "et", "beredning": "en",
                   "revision": "en"}.get(m.group(1).lower().replace("namnd", "nämnd"), "")
     return words
@@ -188,6 +197,8 @@ def path_hints(path: str) -> PathHints:
     m = _PATH_DATE.search(stem)
     if m and (d := _iso(*m.groups())):
         hints.date = Choice(d, "file name")
+    if b := _folder_body(stem):
+        hints.body = Choice(b, f"file name {p.name}")
     folders = [part for part in reversed(p.parts[:-1]) if part not in {"/", ""}][:6]
     for part in folders:
         if not hints.date.value:

@@ -88,7 +88,7 @@ BODY_RE = re.compile(
     r"[Nn]ämnden för [A-ZÅÄÖ][\wåäö]*(?:-? (?:&|och) [A-ZÅÄÖ]?[\wåäö]+)?"
     r"|[A-ZÅÄÖa-zåäö][\wåäö]*-? och [\wåäö-]*?" + _BODY_SUFFIX + r"(?:en|et|ens|ets|n|ns|s|e|es)?"
     r"|[A-ZÅÄÖa-zåäö][\wåäö-]*?" + _BODY_SUFFIX + r"(?:en|et|ens|ets|n|ns|s|e|es)?"
-    r"(?: (?:arbetsutskott|personalutskott|utskott för [\wåäö]+)(?:et)?)?"
+    r"(?: (?:[a-zåäö-]*utskott|utskott för [\wåäö]+)(?:et)?| presidi(?:um|et))?"
     r")(?![\wåäö])")
 _BODY_EXCLUDE = re.compile(r"^(?:nämnd|nämnden|nämndens|styrelse|styrelsen|styrelsens|utskott|utskottet|fullmäktige|"
                            r"förvaltning|förvaltningen|kontor|kontoret|revision|revisionen|beredning|beredningen|"
@@ -269,7 +269,7 @@ def find_body(text: str, family: str, kind: str | None) -> tuple[str | None, boo
         first = re.sub(r"\s+", " ", re.split(r"\s{3,}", s)[0]).strip()
         m = BODY_RE.fullmatch(first) if len(first) <= 60 else None
         if m and not _BODY_EXCLUDE.match(first) and not re.search(r"(?:ens|ets|s)$", first.split()[-1]) \
-                or (m and re.search(r"s (?:arbetsutskott|personalutskott)", first)):
+                or (m and re.search(r"s (?:[a-zåäö-]*utskott|presidi)", first)):
             return normalise_body(first), False
     if kind == "tjänsteskrivelse":
         m = re.search(r"\b([A-ZÅÄÖ][\wåäö]*(?:-? och [\wåäö-]+)?förvaltningens) tjänsteskrivelse", text)
@@ -351,7 +351,7 @@ def _body_in_header_line(text: str) -> Choice:
         m = BODY_RE.fullmatch(cand)
         if m and not _BODY_EXCLUDE.match(cand) and len(cand) >= 6 \
                 and not re.search(r"(?:ens|ets|s)$", cand.split()[-1]) or (
-                m and re.search(r"s (?:arbetsutskott|personalutskott)", cand)):
+                m and re.search(r"s (?:[a-zåäö-]*utskott|presidi)", cand)):
             return Choice(normalise_body(cand), f"header line {k + 1}")
     return Choice()
 

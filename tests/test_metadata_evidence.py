@@ -121,3 +121,25 @@ def test_a_pdfs_first_page_as_printed_is_its_letterhead(tmp_path):
     meta = parse_file(copy).document
     assert (meta.date, meta.evidence["date"]) == ("2023-10-10", "first page header")
     assert meta.organisation == "Helsingborgs stad"  # its web addresses; Region Skåne is only named
+
+
+@pytest.mark.parametrize("header, body", [
+    ("KALLELSE\nKommunstyrelsens arbetsutskott\nDatum: 2026-03-04", "Kommunstyrelsens arbetsutskott"),
+    ("PROTOKOLL\nSocialnämndens individutskott\nSammanträdesdatum 2026-01-01", "Socialnämndens individutskott"),
+    ("KOMMUNSTYRELSENS PRESIDIUM\nSammanträdesprotokoll 2026-02-02", "Kommunstyrelsens presidium"),
+    ("SOCIALNÄMNDEN                SAMMANTRÄDESPROTOKOLL\nSammanträdesdatum 2026-02-02", "Socialnämnden"),
+])
+def test_an_utskott_or_presidium_is_kept_apart_from_its_body(header, body):
+    doc = parse_text(header + "\n\n§ 1 Val av justerare\n\nKommunstyrelsen beslutar att utse Anna.\n", "/x/y.txt")
+    assert doc.document.body == body
+
+
+@pytest.mark.parametrize("path, body, date", [
+    ("/arkiv/protokoll-kommunstyrelsen-2026-06-15.pdf", "Kommunstyrelsen", "2026-06-15"),
+    ("/arkiv/2026-06-15 Kommunstyrelsen/bilaga.pdf", "Kommunstyrelsen", "2026-06-15"),
+    ("/arkiv/kommunstyrelsens_arbetsutskott/2026_01_14/x.pdf", "Kommunstyrelsens arbetsutskott", "2026-01-14"),
+    ("/arkiv/socialnamnd/x.pdf", "Socialnämnden", None),
+])
+def test_body_and_date_from_file_and_folder_names(path, body, date):
+    hints = path_hints(path)
+    assert (hints.body.value, hints.date.value) == (body, date)
