@@ -98,8 +98,13 @@ def find_organisation(text: str, path: str | None = None, body: str | None = Non
         if len(line) <= 60 and not re.search(r"[.:;]$|\b(?:till|för|med|från|hos|och)\b", line):
             for org, _ in g.mentions(line):
                 add(org, 4.0, "signature/end of document")
+    if letterhead:  # the first page's footer (address, web site), dropped from the text as furniture
+        printed = _lines(letterhead)
+        for line in printed[max(HEAD_LINES, len(printed) - 6):]:
+            for org, _ in g.mentions(line):
+                add(org, 8.0, "page header/footer")
     hosts: Counter = Counter()
-    for m in _HOST.finditer(text):
+    for m in _HOST.finditer(text + "\n" + (letterhead or "")):
         org = g.by_domain(m.group(1))
         if org:
             hosts[(org.official, m.group(1).lower().removeprefix("www."))] += 1

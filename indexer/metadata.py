@@ -591,6 +591,8 @@ def build_meta(text: str, *, source: str, fmt: str, checksum: str, family: str, 
     if body.inferred:
         inferred.append("body")
     title = find_title(text, family, kind, title_hint)
+    if title:  # a heading that is the file's name ("… IM 2024.pdf") keeps the name without its suffix
+        title = re.sub(r"\.(?:pdf|docx?|odt|rtf|txt|html?)$", "", title, flags=re.I).strip() or None
     meta.doc_type = find_doc_type(family, kind, title, items, text)
     date = _choose_date(text, family, hints, first_page, file_date, meta.doc_type)
     meta.date = date.value

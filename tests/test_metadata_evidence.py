@@ -143,3 +143,10 @@ def test_an_utskott_or_presidium_is_kept_apart_from_its_body(header, body):
 def test_body_and_date_from_file_and_folder_names(path, body, date):
     hints = path_hints(path)
     assert (hints.body.value, hints.date.value) == (body, date)
+
+
+def test_the_first_pages_footer_and_web_address_are_evidence():
+    letterhead = "Kommunstyrelsen\nProtokoll\n" + "Text\n" * 30 + "Lomma kommun, 234 81 Lomma\nwww.lomma.se\n"
+    text = "Protokoll\n" + "Text\n" * 30  # the text layer without the page's header and footer
+    choice = find_organisation(text, None, "Kommunstyrelsen", letterhead=letterhead)
+    assert choice.value == "Lomma kommun" and choice.evidence == "page header/footer"
