@@ -222,3 +222,18 @@ def test_capitalised_body_prefixes_and_dotted_case_numbers():
     items = _para_items(text)
     assert [(i.paragraph_label, i.title) for i in items] == [("14", "Val av ombud"), ("15", "Taxa för bygglov")]
     assert [i.case_numbers[0] for i in items] == ["KS.2024.31", "KS-2024-00032"]
+
+
+LIST_PORTAL = """<html><body><p>Hoppa över navigering</p><h1>Kommunstyrelsen</h1><p>Möte 2024-06-11</p>
+<h2>Beslutsärenden</h2><ol><li><strong>Val av justerare</strong><p>Två justerare utses.</p></li>
+<li><strong>Budget 2025</strong><p>Kommunstyrelsen föreslår att fullmäktige antar budgeten.</p></li></ol>
+<h2>Informationsärenden</h2><ul><li><strong>Läget i skolan</strong><p>Skolchefen informerar.</p></li>
+<li><strong>Ekonomi</strong><p>Ekonomichefen informerar.</p></li></ul></body></html>"""
+
+
+def test_portal_page_with_the_agenda_as_lists_under_group_headings():
+    doc = parse_text(LIST_PORTAL, "mote.html", fmt="html")
+    assert [(i.number, i.title, i.section) for i in doc.items] == [
+        (1, "Val av justerare", "Beslutsärenden"), (2, "Budget 2025", "Beslutsärenden"),
+        (None, "Läget i skolan", "Informationsärenden"), (None, "Ekonomi", "Informationsärenden")]
+    assert doc.items[1].text == "Budget 2025\n\nKommunstyrelsen föreslår att fullmäktige antar budgeten."

@@ -17,7 +17,7 @@ from indexer.segment.agenda import segment_agenda, table_items
 from indexer.segment.common import clean_inline, finish_text, short_title
 from indexer.segment.furniture import strip_furniture, strip_page_edges
 from indexer.segment.pages import assign_pages, split_pages
-from indexer.segment.portal import is_portal, segment_portal
+from indexer.segment.portal import is_agenda_page, is_portal, segment_portal
 from indexer.segment.protocol import (declared_range, is_regulation, paragraph_candidates, segment_protocol,
                                       select_paragraphs)
 from indexer.segment.sections import segment_sections
@@ -93,6 +93,8 @@ def detect_family(lines: list[str], kind: str | None = None, clean: list[str] | 
         before = [ln for ln in clean[: chosen[0].line] if ln.strip()]
         if len(before) <= 8:
             return "protocol"
+    if kind is None and is_agenda_page(clean):  # a meeting page listing its agenda in headings or a list
+        return "portal"
     if table_items(clean):
         return "agenda"
     return "sections"

@@ -49,13 +49,21 @@ def _meeting_page(lines: list[str]) -> bool:
 
 
 def is_portal(lines: list[str]) -> bool:
+    """The meeting portal's bullet layout (``•   2`` numbers on their own bullets)."""
     bullets = [ln for ln in lines if BULLET_RE.match(ln)]
     numbered = [ln for ln in lines if NUMBER_BULLET_RE.match(ln)]
     chrome = any(clean_inline(ln).strip().lower() == "hoppa över navigering" for ln in lines[:5])
     meeting_line = any(re.match(r"^\s*Möte \d{4}-\d{2}-\d{2}\s*$", ln) for ln in lines[:10])
-    if len(bullets) >= 3 and (bool(numbered) or chrome or meeting_line):
-        return True
-    return _meeting_page(lines) and len(_agenda_headings(lines)) >= 2
+    return len(bullets) >= 3 and (bool(numbered) or chrome or meeting_line)
+
+
+def is_agenda_page(lines: list[str]) -> bool:
+    """A meeting page (portal chrome, ``Möte``/``Sammanträde`` and a date in its head) whose agenda
+    is in headings or in a list, numbered or not."""
+    return _meeting_page(lines) and sum(1 for m in _agenda_marks(lines) if m[4]) >= 2
+
+
+_ENTRY = re.compile(r"^(\s*)(?:(\d{1,3})[.)]|•)\s+(\S.*)$")
 
 
 def _agenda_headings(lines: list[str]) -> list[tuple[int, str]]:
@@ -64,10 +72,14 @@ def _agenda_headings(lines: list[str]) -> list[tuple[int, str]]:
     heads = [(i, len(m.group(1)), clean_inline(m.group(2)).strip().strip("*").strip())
              for i, ln in enumerate(lines) if (m := MD_HEADING.match(ln))]
     heads = [h for h in heads if h[2]]
-    if len(heads) < 2:
+    if not heads:
         return []
     top = min(h[1] for h in heads)
-    levels = [lv for _, lv, _ in heads if lv > top] or [top]
+    levels = [lv for _, lv, _ in heads if lv > top]
+    if not levels:
+        if len(heads) == 1:
+            return []  # the page's title
+        levels = [top]
     # the agenda level: where numbered headings are, else the most frequent level below the title
     numbered = [lv for _, lv, t in heads if lv in levels and _HEADING_NUMBER.match(t)]
     pick = numbered or levels
@@ -75,33 +87,70 @@ def _agenda_headings(lines: list[str]) -> list[tuple[int, str]]:
     return [(i, t) for i, lv, t in heads if lv == level]
 
 
-def segment_heading_portal(lines: list[str]) -> list[Item]:
-    """A meeting page whose agenda items are headings: every heading of the agenda level is an
-    item, numbered (``1. Val av justerare``) or not (``Information om …``); a heading without text
-    of its own that names a group (``Beslutsärenden``) opens a section instead."""
+def _top_entries(lines: list[str]) -> list[tuple[int, int | None, str]]:
+    """Top-level list entries (``1. Title``, ``• Title``) as (line, number, text)."""
+    found = [(i, m) for i, ln in enumerate(lines) if (m := _ENTRY.match(ln))]
+    if not found:
+        return []
+    top = min(len(m.group(1)) for _, m in found)
+    return [(i, int(m.group(2)) if m.group(2) else None, m.group(3)) for i, m in found if len(m.group(1)) == top]
+
+
+def _groups_list(lines: list[str], start: int, end: int, entries: list[tuple[int, int | None, str]]) -> bool:
+    """A heading with nothing but list entries below it groups items (``## Informationsärenden``)."""
+    inside = [i for i, _, _ in entries if start < i < end]
+    if len(inside) < 2:
+        return False
+    return not any(lines[j].strip() for j in range(start + 1, inside[0]))
+
+
+def _agenda_marks(lines: list[str]) -> list[tuple[int, int | None, str, bool, bool]]:
+    """Where agenda items start: (line, number, title, is a heading, is an item). Agenda-level
+    headings are the items unless most of them only group list entries: then the entries are the
+    items and such a heading names their section."""
     heads = _agenda_headings(lines)
+    entries = _top_entries(lines)
+    spans = [(h, heads[k + 1][0] if k + 1 < len(heads) else len(lines), t) for k, (h, t) in enumerate(heads)]
+    grouping = [(h, e, t) for h, e, t in spans if _groups_list(lines, h, e, entries)]
+    list_agenda = len(entries) >= 2 and (len(heads) < 2 or 2 * len(grouping) >= len(heads))
+    marks: list[tuple[int, int | None, str, bool, bool]] = []
+    for h, e, t in spans:
+        m = _HEADING_NUMBER.match(t)
+        number, title = (int(m.group(1)), m.group(2).strip()) if m else (None, t)
+        if list_agenda:
+            marks.append((h, number, title, True, False))  # a section over the entries
+        else:
+            body = [ln for ln in lines[h + 1:e] if ln.strip()]
+            marks.append((h, number, title, True, bool(body) and (h, e, t) not in grouping))
+    if list_agenda:
+        marks += [(i, n, clean_inline(t).strip().strip("*").strip(), False, True) for i, n, t in entries]
+    return sorted(marks)
+
+
+def segment_agenda_page(lines: list[str]) -> list[Item]:
+    """A meeting page whose agenda is in headings or a list: every agenda heading or entry is an
+    item, numbered (``1. Val av justerare``) or not (``Information om …``); a heading that only
+    groups items (``Informationsärenden``) names their section."""
+    marks = _agenda_marks(lines)
     items: list[Item] = []
     section: str | None = None
-    for k, (start, heading) in enumerate(heads):
-        end = heads[k + 1][0] if k + 1 < len(heads) else len(lines)
-        body = [ln for ln in lines[start + 1:end]]
-        text = finish_text(body)
-        m = _HEADING_NUMBER.match(heading)
-        title = m.group(2).strip() if m else heading
-        if not text and (heading.lower() in SECTION_NAMES or (heading.isupper() and len(heading) > 3)):
-            section = heading
+    for k, (start, number, title, is_heading, is_item) in enumerate(marks):
+        if not is_item:
+            section = title
             continue
-        items.append(Item(number=int(m.group(1)) if m else None, paragraph=None, title=title,
-                          text=finish_text([heading, ""] + body), section=section))
+        end = marks[k + 1][0] if k + 1 < len(marks) else len(lines)
+        body = [_flat(ln) for ln in lines[start + 1:end]]
+        first = re.sub(r"^\s*(?:#{1,6}\s+|(?:\d{1,3}[.)]|•)\s+)", "", lines[start])
+        text = finish_text([first, ""] + body)
+        if text:
+            items.append(Item(number=number, paragraph=None, title=title, text=text, section=section))
     return items
 
 
 def segment_portal(lines: list[str]) -> list[Item]:
+    if not is_portal(lines) and is_agenda_page(lines):
+        return segment_agenda_page(lines)
     bullet_indents = [len(m.group(1)) for ln in lines if (m := BULLET_RE.match(ln))]
-    if _meeting_page(lines) and len(_agenda_headings(lines)) >= 2:
-        top_bullets = [ln for ln in lines if (m := BULLET_RE.match(ln)) and len(m.group(1)) <= min(bullet_indents, default=0)]
-        if len(top_bullets) < len(_agenda_headings(lines)):  # the agenda is in headings, not bullets
-            return segment_heading_portal(lines)
     if not bullet_indents:
         return []
     top = min(bullet_indents)
