@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 
-from indexer.segment.common import clean_inline
+from indexer.segment.common import clean_inline, is_label
 
 _STRONG = [re.compile(p, re.I) for p in (
     r"^(?:ordförandens|justerandes|justerandens|justerares|justeringsmännens|sekreterarens|"
@@ -158,8 +158,10 @@ def _edge_key(line: str) -> str:
 
 
 def _edge_candidate(line: str) -> bool:
+    """Lines that may be running headers: not paragraph heads or section labels of the text."""
     s = _norm(line)
-    return bool(s) and not re.match(r"^(?:[A-ZÅÄÖ]{1,6}\s+)?§", s) and len(s) <= 160
+    return bool(s) and not re.match(r"^(?:[A-ZÅÄÖ][A-Za-zÅÄÖåäö]{0,5}\s+)?§", s) and len(s) <= 160 \
+        and not is_label(s)
 
 
 def strip_page_edges(lines: list[str], pages: list[int], span: int = 8) -> list[str]:
