@@ -134,16 +134,37 @@ def _fits(org: Organisation, body: str | None) -> bool:
     return True
 
 
+# Bodies only a kommun has, and bodies only a region has (by their usual names).
+_KOMMUN_BODY = re.compile(r"^(?:kommun|barn- och utbildning|utbildning|skol|gymnasie|förskole|social|individ|"
+                          r"vård och omsorg|vård- och omsorg|omsorg|äldre|bygg|miljö|samhällsbyggnad|stadsbyggnad|"
+                          r"teknisk|kultur|fritid|överförmyndar|valnämnd|räddning|plan)", re.I)
+_REGION_BODY = re.compile(r"^(?:region|hälso- och sjukvård|sjukvård|primärvård|tandvård|folkhälso|patientnämnd|"
+                          r"kollektivtrafik|regional utveckling|regionala utvecklings)", re.I)
+
+
+def _body_kind(body: str | None) -> str | None:
+    b = (body or "").strip()
+    if _REGION_BODY.match(b):
+        return "region"
+    if _KOMMUN_BODY.match(b):
+        return "kommun"
+    return None
+
+
 def _from_mentions(text: str, body: str | None) -> Choice:
-    """Fallback: one organisation the running text names far more than any other, of the kind the
-    meeting body belongs to (a Kommunstyrelsen is never filed under a region it writes about)."""
-    counts = Counter(org.official for org, _ in gazetteer().mentions(text) if _fits(org, body))
+    """Fallback: one organisation the running text names far more than any other. It must be of the
+    kind the meeting body belongs to (a Kommunstyrelsen is never filed under a region it writes
+    about); without a body that tells, only an overwhelming majority of mentions counts."""
+    kind = _body_kind(body)
+    counts = Counter(org.official for org, _ in gazetteer().mentions(text)
+                     if _fits(org, body) and (kind is None or org.kind == kind or org.official == "Region Gotland"))
     ranked = counts.most_common(2)
     if not ranked:
         return Choice()
     top, n = ranked[0]
     runner = ranked[1][1] if len(ranked) > 1 else 0
-    if n >= 3 and n >= 2 * runner:
+    least, ratio = (3, 2) if kind else (5, 3)
+    if n >= least and n >= ratio * runner:
         return Choice(top, f"named {n} times in the text", inferred=True)
     return Choice()
 

@@ -150,3 +150,11 @@ def test_the_first_pages_footer_and_web_address_are_evidence():
     text = "Protokoll\n" + "Text\n" * 30  # the text layer without the page's header and footer
     choice = find_organisation(text, None, "Kommunstyrelsen", letterhead=letterhead)
     assert choice.value == "Lomma kommun" and choice.evidence == "page header/footer"
+
+
+def test_a_region_named_in_a_kommun_bodys_text_is_not_its_organisation():
+    text = "Protokoll\nSocialnämnden\n" + "x\n" * 20 + "Region Skåne ansvarar för vården. " * 6
+    assert find_organisation(text, None, "Socialnämnden").value is None
+    assert find_organisation(text, None, "Hälso- och sjukvårdsnämnden").value == "Region Skåne"
+    few = "Rapport\n" + "x\n" * 20 + "Region Skåne. " * 3
+    assert find_organisation(few, None, None).value is None  # no body to tell: a few mentions are not enough
