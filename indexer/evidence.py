@@ -57,9 +57,10 @@ def _repeated(lines: list[str]) -> set[str]:
 
 
 def find_organisation(text: str, path: str | None = None, body: str | None = None,
-                      letterhead: str | None = None) -> Choice:
+                      letterhead: str | None = None, described_by: list[str] | None = None) -> Choice:
     """The issuing organisation by located evidence; see the module docstring. ``letterhead`` is a
-    PDF's first page as printed, running header included."""
+    PDF's first page as printed, running header included; ``described_by`` the file's own metadata
+    (a PDF's Title and Author, an HTML page's title)."""
     g = gazetteer()
     lines = _lines(text)
     scores: dict[str, float] = defaultdict(float)
@@ -103,6 +104,9 @@ def find_organisation(text: str, path: str | None = None, body: str | None = Non
         for line in printed[max(HEAD_LINES, len(printed) - 6):]:
             for org, _ in g.mentions(line):
                 add(org, 8.0, "page header/footer")
+    for value in described_by or []:
+        for org, _ in g.mentions(value):
+            add(org, 9.0, "document metadata (title/author)")
     hosts: Counter = Counter()
     for m in _HOST.finditer(text + "\n" + (letterhead or "")):
         org = g.by_domain(m.group(1))

@@ -109,6 +109,7 @@ def parse_text(text: str, source: str, fmt: str = "txt", checksum: str = "",
     if not text.strip():
         raise IngestError(source, "no text: the file contains only white space" if fmt != "html"
                           else "no text: the page has no readable content")
+    described_by = [x for x in (title_hint, front.author if front else None) if x]  # who, per the metadata
     title_hint = usable_title(title_hint, text)  # "Tagged PDF", "Plats och tid" are no titles
     segmented = segment(text, title_hint=title_hint)
     items = enrich_items(segmented.items)
@@ -116,7 +117,8 @@ def parse_text(text: str, source: str, fmt: str = "txt", checksum: str = "",
         raise IngestError(source, "no text content to index")
     meta = build_meta(text, source=source, fmt=fmt, checksum=checksum, family=segmented.family,
                       kind=segmented.kind, items=items, title_hint=title_hint,
-                      first_page=front.first_page if front else None, file_date=front.created if front else None)
+                      first_page=front.first_page if front else None, file_date=front.created if front else None,
+                      described_by=described_by)
     settle_kinds(items, meta.doc_type)
     return ParsedDocument(document=meta, items=items)
 
@@ -125,6 +127,7 @@ def parse_text(text: str, source: str, fmt: str = "txt", checksum: str = "",
 class PdfFront:
     first_page: str | None  # the first page's text as printed, running header included
     created: str | None  # the PDF's creation date (ISO), the last resort for a document's date
+    author: str | None = None  # the PDF's Author field (often the organisation or a unit)
 
 
 def pdf_front(data: bytes) -> PdfFront:
@@ -144,13 +147,14 @@ def pdf_front(data: bytes) -> PdfFront:
         first = reader.pages[0].extract_text() if reader.pages else None
     except Exception:  # the text layer was read already; this is only extra evidence
         return PdfFront(None, None)
-    created = None
+    created = author = None
     try:
         stamp = reader.metadata.creation_date if reader.metadata else None
         created = stamp.date().isoformat() if stamp else None
+        author = str(reader.metadata.author).strip() or None if reader.metadata and reader.metadata.author else None
     except Exception:
-        created = None
-    return PdfFront(first, created)
+        pass
+    return PdfFront(first, created, author)
 
 
 def _link_problem(path: Path) -> str:

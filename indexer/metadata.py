@@ -573,17 +573,18 @@ def extract_case_numbers(text: str, known: list[str] | None = None) -> list[str]
 # -- document metadata -----------------------------------------------------------------------------
 def build_meta(text: str, *, source: str, fmt: str, checksum: str, family: str, kind: str | None,
                items: list[Item], title_hint: str | None = None, first_page: str | None = None,
-               file_date: str | None = None) -> DocumentMeta:
+               file_date: str | None = None, described_by: list[str] | None = None) -> DocumentMeta:
     """The document's metadata and the evidence for it. ``first_page`` is a PDF's first page as
     printed (its letterhead, which the text layer drops as a running header); ``file_date`` the
-    file's own date (a PDF's creation date), used last and never for a meeting record."""
+    file's own date (a PDF's creation date), used last and never for a meeting record;
+    ``described_by`` the file's own description (a PDF's Title and Author, an HTML page's title)."""
     meta = DocumentMeta(source=source, checksum=checksum, format=fmt)
     inferred: list[str] = []
     hints = path_hints(source) if source else PathHints()
-    issuer = find_issuer(text, source, letterhead=first_page)
+    issuer = find_issuer(text, source, letterhead=first_page, described_by=described_by)
     body = _choose_body(text, family, kind, hints, issuer.value, first_page)
     # again, with the body: the organisation must fit the body's kind
-    issuer = find_issuer(text, source, body.value, letterhead=first_page)
+    issuer = find_issuer(text, source, body.value, letterhead=first_page, described_by=described_by)
     meta.organisation = issuer.value
     if issuer.inferred:
         inferred.append("organisation")

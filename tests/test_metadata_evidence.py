@@ -158,3 +158,10 @@ def test_a_region_named_in_a_kommun_bodys_text_is_not_its_organisation():
     assert find_organisation(text, None, "Hälso- och sjukvårdsnämnden").value == "Region Skåne"
     few = "Rapport\n" + "x\n" * 20 + "Region Skåne. " * 3
     assert find_organisation(few, None, None).value is None  # no body to tell: a few mentions are not enough
+
+
+def test_the_files_own_title_or_author_names_its_organisation():
+    text = "Sammanträde 2026-06-15\nRegionstyrelsen\n\n1. Val av justerare\n"
+    choice = find_organisation(text, None, "Regionstyrelsen",
+                               described_by=["Regionstyrelsen 2026-06-15 - Region Halland"])
+    assert (choice.value, choice.evidence) == ("Region Halland", "document metadata (title/author)")
