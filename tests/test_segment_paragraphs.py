@@ -237,3 +237,14 @@ def test_portal_page_with_the_agenda_as_lists_under_group_headings():
         (1, "Val av justerare", "Beslutsärenden"), (2, "Budget 2025", "Beslutsärenden"),
         (None, "Läget i skolan", "Informationsärenden"), (None, "Ekonomi", "Informationsärenden")]
     assert doc.items[1].text == "Budget 2025\n\nKommunstyrelsen föreslår att fullmäktige antar budgeten."
+
+
+def test_a_dnr_on_its_own_line_between_heading_and_title_is_no_title():
+    """Tagged PDFs put the heading, the dnr and the title on lines of their own."""
+    text = ("Protokoll 2026-06-15\n\n§ 112\n2026.272 KS\nRiktlinjer för dokumenthantering\n\n" + DECISION
+            + "\n§ 113\nDnr 2026.280 KS\n\nÅtgärdsplan för trafiksäkerhet\n\n" + DECISION
+            + "\n§ 114\n\nKS 2026/281\nTaxa för bygglov\n\n" + DECISION)
+    items = _para_items(text)
+    assert [i.title for i in items] == ["Riktlinjer för dokumenthantering", "Åtgärdsplan för trafiksäkerhet",
+                                        "Taxa för bygglov"]
+    assert [i.case_numbers[0] for i in items] == ["2026.272 KS", "2026.280 KS", "KS 2026/281"]

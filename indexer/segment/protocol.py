@@ -112,6 +112,18 @@ def paragraph_candidates(lines: list[str]) -> list[_Candidate]:
     return cands
 
 
+def _case_line(s: str) -> str | None:
+    """The dnr of a line that holds nothing else (``Dnr 2026.280 KS``, ``KS 2026/281``)."""
+    m = CASE_IN_HEAD.match(s)
+    if m and not s[m.end():].strip(" ,.;"):
+        return m.group(1).rstrip(".,;")
+    s = re.sub(r"^(?:Ärendenummer|Ärende nr|Dnr\.?|Diarienummer|Diarienr)[:.]?\s*", "", s, flags=re.I)
+    b = BARE_CASE.match(s)
+    if b and re.search(r"\d", b.group(0)) and not s[b.end():].strip() and not re.match(r"^\d{2,4}-\d{2}-\d{2}$", s):
+        return b.group(0).strip()
+    return None
+
+
 def _title_after_case(c: _Candidate) -> bool:
     rest = clean_inline(c.rest).strip()
     return bool(c.case) and len(rest.replace(c.case, "").strip(" ,–-:")) > 3 and not CASE_IN_HEAD.search(rest)
@@ -261,7 +273,19 @@ def _head(lines: list[str], c: _Candidate) -> tuple[str, list[str], int]:
     rest = rest.strip("* ").strip()
     bold = raw.startswith("**") or c.rest.strip().startswith("**")
     bold_open = bold and raw.count("**") == 1
-    title, end = read_title(lines, c.line + 1, first=rest or None, bold=bold_open)
+    start = c.line + 1
+    if not rest:  # "§ 112" / "2026.272 KS" / title: a dnr on its own line is no title either
+        j = start
+        while j < len(lines) and j < start + 6:
+            s = clean_inline(lines[j]).strip().strip("*").strip()
+            case = _case_line(s) if s else None
+            if s and not case:
+                break
+            if case:
+                cases.append(case)
+            j += 1
+        start = j
+    title, end = read_title(lines, start, first=rest or None, bold=bold_open)
     trailing = _TRAILING_CASE.search(title)
     if trailing and trailing.start() > 0:  # "… tider Bun/2015:603 691": the dnr goes to the case numbers
         cases.append(trailing.group(1))
