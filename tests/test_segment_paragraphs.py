@@ -248,3 +248,14 @@ def test_a_dnr_on_its_own_line_between_heading_and_title_is_no_title():
     assert [i.title for i in items] == ["Riktlinjer för dokumenthantering", "Åtgärdsplan för trafiksäkerhet",
                                         "Taxa för bygglov"]
     assert [i.case_numbers[0] for i in items] == ["2026.272 KS", "2026.280 KS", "KS 2026/281"]
+
+
+def test_a_kallelse_that_lists_its_items_before_presenting_them():
+    text = ("KALLELSE\nKommunstyrelsen 2024-06-11 kl 09.00\n\nFöredragningslista\n\n1. Val av justerare\n"
+            "2. Budget 2025\n3. Motion om cykelbanor\n\n1. Val av justerare\n\nOrdföranden föreslår att Anna Ek "
+            "justerar protokollet.\n\n2. Budget 2025\n\nDnr KS 2024/12\nKommunstyrelsen föreslås besluta att anta "
+            "budgeten.\n\n3. Motion om cykelbanor\n\nDnr KS 2024/13\nFörvaltningen föreslår att motionen besvaras.\n")
+    items = [i for i in parse_text(text, "k.txt").items if i.number is not None]
+    assert [(i.number, i.title) for i in items] == [(1, "Val av justerare"), (2, "Budget 2025"),
+                                                    (3, "Motion om cykelbanor")]
+    assert "Dnr KS 2024/12" in items[1].text and "Förvaltningen föreslår" in items[2].text

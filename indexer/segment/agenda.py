@@ -111,17 +111,25 @@ def _numbered_candidates(lines: list[str]) -> list[_Entry]:
     return out
 
 
-def _chain(cands: list[_Entry]) -> list[_Entry]:
-    """The longest run of entries numbered n, n+1, n+2 … in document order."""
+def _chain(cands: list[_Entry], lines: list[str] | None = None) -> list[_Entry]:
+    """The longest run of entries numbered n, n+1, n+2 … in document order; of runs equally long,
+    the one whose entries head the most text (a kallelse may list its items before it presents
+    them)."""
     if not cands:
         return []
+    weight = [1.0] * len(cands)
+    if lines is not None:
+        for k, c in enumerate(cands):
+            end = cands[k + 1].line if k + 1 < len(cands) else len(lines)
+            weight[k] += min(sum(len(ln.strip()) for ln in lines[c.line:end]), 3000) / 3001
     length = [1] * len(cands)
+    score = list(weight)
     back = [-1] * len(cands)
     for i, c in enumerate(cands):
         for j in range(i):
-            if cands[j].number == c.number - 1 and length[j] + 1 > length[i]:
-                length[i], back[i] = length[j] + 1, j
-    i = max(range(len(cands)), key=lambda k: (length[k], -k))
+            if cands[j].number == c.number - 1 and (length[j] + 1, score[j] + weight[i]) > (length[i], score[i]):
+                length[i], score[i], back[i] = length[j] + 1, score[j] + weight[i], j
+    i = max(range(len(cands)), key=lambda k: (length[k], score[k], -k))
     chain = []
     while i >= 0:
         chain.append(cands[i])
@@ -130,7 +138,7 @@ def _chain(cands: list[_Entry]) -> list[_Entry]:
 
 
 def numbered_items(lines: list[str], keep_preamble: bool = True) -> list[Item]:
-    chain = _chain(_numbered_candidates(lines))
+    chain = _chain(_numbered_candidates(lines), lines)
     if len(chain) < 2:
         return []
     items: list[Item] = []
