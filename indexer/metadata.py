@@ -366,6 +366,13 @@ def _body_from_header_fields(text: str, organisation: str | None) -> Choice:
         m = _ADOPTED_BY.search(s)
         if m and (b := _body_in(m.group(1))):
             return Choice(b, f"header line {k + 1} (adopted by)")
+    org = next((o for o in gazetteer().organisations if o.official == organisation), None)
+    if org and org.kind == "kommun":
+        # a förvaltning named after its function and place, as a heading: "Utbildning Falkenberg"
+        for k, s in enumerate(lines[:3]):
+            m = re.fullmatch(rf"([A-ZÅÄÖ][a-zåäö]+(?: och [a-zåäö]+)?) {re.escape(org.name)}", s.strip(" *#"))
+            if m and not _TYPE_WORDS.get(m.group(1).lower()) and not is_label(m.group(1)):
+                return Choice(m.group(0), f"header line {k + 1} (unit of {org.name})")
     tail = [ln.strip() for ln in text.split("\n") if ln.strip()][-12:]
     for where, group in (("header line", lines[:15]), ("end of document", tail)):
         for k, s in enumerate(group):

@@ -165,3 +165,11 @@ def test_the_files_own_title_or_author_names_its_organisation():
     choice = find_organisation(text, None, "Regionstyrelsen",
                                described_by=["Regionstyrelsen 2026-06-15 - Region Halland"])
     assert (choice.value, choice.evidence) == ("Region Halland", "document metadata (title/author)")
+
+
+def test_a_forvaltning_named_by_function_and_place_is_the_issuing_unit():
+    doc = parse_text("# Resultatanalys 2024\n# Utbildning Lomma\n\nText om skolorna.\n\n## Mål\n\nMer text.\n",
+                     "/arkiv/lomma/resultatanalys.md", fmt="md")
+    assert (doc.document.organisation, doc.document.body) == ("Lomma kommun", "Utbildning Lomma")
+    doc = parse_text("# Resultatanalys 2024\n# Protokoll Lomma\n\nText.\n", "/arkiv/lomma/x.md", fmt="md")
+    assert doc.document.body != "Protokoll Lomma"
