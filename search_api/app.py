@@ -29,7 +29,7 @@ log = logging.getLogger("motesok.api")
 
 EXPORT_MAX_ITEMS = 10_000
 EXPORT_COLUMNS = ("id", "title", "organisation", "body", "date", "doc_type", "paragraph", "number",
-                  "topics", "decisions", "case_numbers", "text", "source", "document_id")
+                  "topics", "decisions", "decision_kind", "case_numbers", "text", "source", "document_id")
 
 
 def _errors(exc: RequestValidationError) -> list[dict[str, Any]]:

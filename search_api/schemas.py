@@ -68,6 +68,8 @@ class Hit(BaseModel):
     number: int | None
     topics: list[str]
     decisions: list[str]
+    decision_kind: Literal["beslut", "förslag"] | None = Field(
+        None, description="What ``decisions`` are: decided (beslut) or only proposed (förslag); null without decisions.")
     score: float
 
 
@@ -76,9 +78,26 @@ class FacetValue(BaseModel):
     count: int
 
 
+class Answer(BaseModel):
+    """For a decision question: the best-ranked item that records a decision on the subject, in
+    the record's own words (nothing generated)."""
+
+    id: str
+    url: str = Field(description="The item's page: /punkt/{id}.")
+    title: str
+    decisions: list[str] = Field(description="The item's decision texts, as written (decision_kind is beslut).")
+    organisation: str | None
+    body: str | None
+    date: str | None
+    doc_type: str | None
+    paragraph: int | None
+    number: int | None
+
+
 class SearchResponse(BaseModel):
     query: str
     mode: Mode
     total: int
     hits: list[Hit]
     facets: dict[str, list[FacetValue]]
+    answer: Answer | None = Field(None, description="Set when the query asks what was decided and a hit records it.")

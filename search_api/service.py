@@ -206,5 +206,6 @@ class SearchService:
             id=item.id, document_id=item.document_id, title=item.title, text=item.text,
             snippet=render_snippet(item.text, spans), organisation=item.organisation, body=item.body,
             date=item.date, year=item.year, doc_type=item.doc_type, paragraph=item.paragraph,
-            number=item.number, topics=item.topics, decisions=item.decisions, score=round(score, 6),
+            number=item.number, topics=item.topics, decisions=item.decisions, decision_kind=item.decision_kind,
+            score=round(score, 6),
         )

@@ -1,7 +1,8 @@
 """The web page in a real browser: Debian's chromium driven by Playwright against the real app
 (uvicorn on 127.0.0.1, a free port) over the indexed sample corpus with the real model.
 
-Set MOTESOK_SCREENSHOT=1 to write docs/screenshot.png (the README's picture) from the result page.
+Set MOTESOK_SCREENSHOT=1 to write docs/screenshot.png (the README's picture) from the result page
+and docs/screenshot-answer.png from a decision question's page (the answer above the hits).
 """
 
 from __future__ import annotations
@@ -21,6 +22,9 @@ CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 SCREENSHOT = Path(__file__).resolve().parent.parent / "docs" / "screenshot.png"
+ANSWER_SCREENSHOT = SCREENSHOT.with_name("screenshot-answer.png")
+#: The page's label for each decision_kind of the API.
+DECISION_LABELS = {"beslut": "Beslut", "förslag": "Förslag till beslut", None: "Beslut eller förslag"}
 HSN = "Hälso- och sjukvårdsnämnden"
 TIMEOUT_MS = 30_000
 
@@ -156,12 +160,13 @@ def test_permalink_shows_the_decision(page, live_server):
     page.goto(live_server + "/?q=att+godk%C3%A4nna&mode=keyword")
     hit = page.locator(".hit").filter(has=page.locator(".decision")).first
     decision = hit.locator(".decision p").first.inner_text()
-    assert decision.startswith("Beslut: ")
+    label = hit.locator(".decision-label").inner_text().removesuffix(":")
+    assert label in ("Beslut", "Förslag till beslut") and decision.startswith(label + ": ")
     hit.locator(".hit-title a").click()
     page.wait_for_url(re.compile(r"/punkt/"))
-    expect(page.get_by_role("heading", name="Beslut")).to_be_visible()
+    expect(page.locator("#beslut-rubrik")).to_have_text(label)  # the item page says the same
     full = page.locator("#beslut li").first.inner_text()
-    assert full.startswith(decision.removeprefix("Beslut: ").removesuffix("…").strip())  # the list may shorten it
+    assert full.startswith(decision.removeprefix(label + ": ").removesuffix("…").strip())  # the list may shorten it
     expect(page.locator(".fulltext")).not_to_be_empty()
 
 
@@ -223,3 +228,21 @@ def test_phone_width_has_no_horizontal_scroll(browser, live_server):
         assert width[0] <= width[1], f"the permalink page is wider than the phone: {width}"
     finally:
         context.close()
+
+
+def test_decisions_are_labelled_by_kind(page, live_server):
+    """Each hit's label says what the API's decision_kind says: a proposal is never shown as Beslut."""
+    from playwright.sync_api import expect
+
+    query = "q=protokollet&mode=keyword"  # decided (justera protokollet) and proposed items
+    page.goto(f"{live_server}/?{query}")
+    api = page.request.get(f"{live_server}/api/search?{query}").json()
+    kinds = {hit["id"]: hit["decision_kind"] for hit in api["hits"] if hit["decisions"]}
+    assert set(kinds.values()) == {"beslut", "förslag"}
+    for hit_id, kind in kinds.items():
+        card = page.locator(".hit").filter(has=page.locator(f'.hit-title a[href="/punkt/{hit_id}"]'))
+        expect(card.locator(".decision-label")).to_have_text(DECISION_LABELS[kind] + ":")
+    proposal = next(hit_id for hit_id, kind in kinds.items() if kind == "förslag")
+    page.goto(f"{live_server}/punkt/{proposal}")
+    expect(page.locator("#beslut-rubrik")).to_have_text("Förslag till beslut")
+
