@@ -60,7 +60,7 @@ def parse(
         label = f"§ {item.paragraph}" if item.paragraph is not None else (str(item.number) if item.number else "-")
         typer.echo(f"{label:>6}  {item.title}{'  [härledd rubrik]' if item.title_derived else ''}")
         for decision in item.decisions:
-            typer.echo(f"        Beslut: {decision}")
+            typer.echo(f"        {_decision_label(item.decision_kind)}: {decision}")
 
 
 @app.command()
@@ -172,7 +172,12 @@ def search(
         snippet = html.unescape(re.sub(r"</?mark>", "*", hit.snippet))
         typer.echo(f"   {snippet}")
         for decision in hit.decisions[:2]:
-            typer.echo(f"   Beslut: {decision}")
+            typer.echo(f"   {_decision_label(hit.decision_kind)}: {decision}")
+
+
+def _decision_label(kind: str | None) -> str:
+    """The page's words for a decision kind: a proposal is never printed as a decision."""
+    return {"beslut": "Beslut", "förslag": "Förslag till beslut"}.get(kind or "", "Beslut eller förslag")
 
 
 @app.command()
