@@ -164,16 +164,24 @@ def _first_date(s: str) -> str | None:
     return None
 
 
+# Dates of other events a header states: when the minutes were checked, posted, taken down, signed.
+_OTHER_EVENT = re.compile(r"justera|justering|anslag|uppsatt|nedtag|expedier|signer|signed|protokollet", re.I)
+
+
 def find_date(text: str, family: str) -> str | None:
     """The meeting (or document) date the document states in its header, if any."""
     head = header_lines(text, 30)
-    # a meeting date stated as such
-    for s in head:
-        if len(s) <= 100 and (re.match(r"^(?:Möte|Sammanträde|Sammanträdet|Mötesdatum|Tid)\b", s)
-                              or re.search(r"sammanträdesdatum", s, re.I)):
+    # a meeting date stated as such, on the label's line or (a layout's box) on the next line
+    for k, s in enumerate(head):
+        if len(s) <= 100 and (re.match(r"^(?:Möte|Sammanträde|Sammanträdet|Mötesdatum|Tid|Plats och tid)\b", s)
+                              or re.search(r"sammanträdesdatum", s, re.I)) and not _OTHER_EVENT.search(s):
             d = _first_date(s)
             if d:
                 return d
+            if re.fullmatch(r"(?:Sammanträdesdatum|Mötesdatum|Sammanträde|Datum för sammanträdet)\s*:?", s, re.I):
+                d = next((_first_date(n) for n in head[k + 1:k + 3] if len(n) <= 40 and _first_date(n)), None)
+                if d:
+                    return d
     # "Datum" on its own line followed by the date
     for k, s in enumerate(head[:-1]):
         if re.fullmatch(r"Datum:?", s, re.I):
@@ -198,7 +206,8 @@ def find_date(text: str, family: str) -> str | None:
             if d:
                 return d
     for s in head[:15]:
-        if len(s) <= 80 and not re.search(r"\b(?:§|beslutade|antogs|fastställd)\b", s, re.I):
+        if len(s) <= 80 and not re.search(r"\b(?:§|beslutade|antogs|fastställd)\b", s, re.I) \
+                and not _OTHER_EVENT.search(s):
             d = _first_date(s)
             if d:
                 return d

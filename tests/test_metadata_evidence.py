@@ -173,3 +173,14 @@ def test_a_forvaltning_named_by_function_and_place_is_the_issuing_unit():
     assert (doc.document.organisation, doc.document.body) == ("Lomma kommun", "Utbildning Lomma")
     doc = parse_text("# Resultatanalys 2024\n# Protokoll Lomma\n\nText.\n", "/arkiv/lomma/x.md", fmt="md")
     assert doc.document.body != "Protokoll Lomma"
+
+
+@pytest.mark.parametrize("header", [
+    "Protokoll\nJusteringens plats och tid Kommunhuset 2026-06-20\nSammanträdesdatum\n2026-06-15",
+    "Protokoll\nPlats och tid: Stadshuset, måndagen den 15 juni 2026 kl 18.00\nJustering 2026-06-20",
+    "Kallelse\nKommunstyrelsen\nTid och plats: 15 juni 2026, kl 18.00, Stadshuset",
+])
+def test_the_meeting_date_not_the_date_of_checking_the_minutes(header):
+    from indexer.metadata import find_date
+
+    assert find_date(header + "\n", "protocol") == "2026-06-15"
