@@ -62,7 +62,7 @@ def find_organisation(text: str, path: str | None = None, body: str | None = Non
     PDF's first page as printed, running header included; ``described_by`` the file's own metadata
     (a PDF's Title and Author, an HTML page's title)."""
     g = gazetteer()
-    lines = _lines(text)
+    lines = _lines(_without_front_matter(text))
     scores: dict[str, float] = defaultdict(float)
     best_reason: dict[str, tuple[float, str]] = {}
     orgs: dict[str, Organisation] = {}
@@ -104,6 +104,9 @@ def find_organisation(text: str, path: str | None = None, body: str | None = Non
         for line in printed[max(HEAD_LINES, len(printed) - 6):]:
             for org, _ in g.mentions(line):
                 add(org, 8.0, "page header/footer")
+    fm = front_matter(text).get("organisation")
+    for org, _ in g.mentions(fm or ""):
+        add(org, 10.0, "front matter")
     for value in described_by or []:
         for org, _ in g.mentions(value):
             add(org, 9.0, "document metadata (title/author)")
@@ -171,6 +174,38 @@ def _from_mentions(text: str, body: str | None) -> Choice:
     if n >= least and n >= ratio * runner:
         return Choice(top, f"named {n} times in the text", inferred=True)
     return Choice()
+
+
+# -- front matter ------------------------------------------------------------------------------------
+_FRONT_KEYS = {"organisation": "organisation", "organization": "organisation", "kommun": "organisation",
+               "region": "organisation", "nämnd": "body", "namnd": "body", "organ": "body", "body": "body",
+               "datum": "date", "date": "date", "sammanträdesdatum": "date", "motesdatum": "date",
+               "mötesdatum": "date"}
+
+
+def front_matter(text: str) -> dict[str, str]:
+    """``key: value`` pairs of a Markdown file's front matter (``---`` … ``---`` at its start), by
+    field: ``{"body": "Barn- och utbildningsnämnden", "date": "2016-01-26"}``."""
+    lines = text.lstrip("\ufeff").split("\n")
+    if not lines or lines[0].strip() != "---":
+        return {}
+    out: dict[str, str] = {}
+    for line in lines[1:40]:
+        if line.strip() == "---":
+            return out
+        m = re.match(r"^\s*([\wåäö]+)\s*:\s*[\"']?(.*?)[\"']?\s*$", line)
+        if m and (key := _FRONT_KEYS.get(m.group(1).lower())) and m.group(2) and key not in out:
+            out[key] = m.group(2)
+    return {}  # no closing line: not front matter
+
+
+def _without_front_matter(text: str) -> str:
+    lines = text.lstrip("\ufeff").split("\n")
+    if lines and lines[0].strip() == "---":
+        for k, line in enumerate(lines[1:40], start=1):
+            if line.strip() == "---":
+                return "\n".join(lines[k + 1:])
+    return text
 
 
 # -- paths -------------------------------------------------------------------------------------------
@@ -251,4 +286,4 @@ def path_hints(path: str) -> PathHints:
     return hints
 
 
-__all__ = ["Choice", "PathHints", "find_organisation", "path_hints"]
+__all__ = ["Choice", "PathHints", "find_organisation", "front_matter", "path_hints"]

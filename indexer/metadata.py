@@ -19,7 +19,7 @@ from datetime import date as _date
 from pathlib import Path
 
 from indexer.decisions import extract_decisions, typed_decisions
-from indexer.evidence import Choice, PathHints, path_hints
+from indexer.evidence import Choice, PathHints, front_matter, path_hints
 from indexer.evidence import find_organisation as find_issuer
 from indexer.gazetteer import gazetteer
 from indexer.records import DocumentMeta, Item
@@ -406,6 +406,9 @@ def _choose_body(text: str, family: str, kind: str | None, hints: PathHints, org
         in_line = _body_in_header_line(source)
         if in_line.value:
             return in_line
+    fm = front_matter(text).get("body")
+    if fm and (b := _body_in(fm)):
+        return Choice(b, "front matter")
     fielded = _body_from_header_fields(text, organisation)
     if fielded.value:
         return fielded
@@ -643,6 +646,8 @@ def _choose_date(text: str, family: str, hints: PathHints, first_page: str | Non
         return Choice(found, "document header")
     if first_page and (found := find_date(first_page, family)):
         return Choice(found, "first page header")
+    if (fm := front_matter(text).get("date")) and (found := _first_date(fm)):
+        return Choice(found, "front matter")
     if hints.date.value:
         return hints.date
     if file_date and doc_type not in _MEETING_TYPES:

@@ -184,3 +184,14 @@ def test_the_meeting_date_not_the_date_of_checking_the_minutes(header):
     from indexer.metadata import find_date
 
     assert find_date(header + "\n", "protocol") == "2026-06-15"
+
+
+def test_markdown_front_matter_is_the_files_own_metadata():
+    from indexer.evidence import front_matter
+
+    text = '---\nnamnd: "Socialnämnden"\ndatum: "2016-01-26"\nkommun: Lomma kommun\n---\n# Protokoll\n\nText.\n'
+    assert front_matter(text) == {"body": "Socialnämnden", "date": "2016-01-26", "organisation": "Lomma kommun"}
+    assert front_matter("---\nnamnd: x\nno closing line\n") == {}
+    meta = parse_text(text, "/x/doc.md", fmt="md").document
+    assert (meta.organisation, meta.body, meta.date) == ("Lomma kommun", "Socialnämnden", "2016-01-26")
+    assert meta.evidence["organisation"] == "front matter"
