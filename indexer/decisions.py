@@ -132,6 +132,9 @@ def _decisions_from_units(units: list[str], kind: str) -> list[tuple[str, str]]:
             sentences = re.split(r"(?<=[.!?])\s+(?=[A-ZÅÄÖ])", u)
             if len(sentences) > 1 and _DECISION_VERB.search(" ".join(sentences[:-1])):
                 out.append((" ".join(sentences[:-1]), kind))
+            elif u.endswith(":") and _DECISION_VERB.search(u) and not re.search(r"\bbeslut|\bförsl|\bföresl", u, re.I):
+                # a lead-in that is itself the decision ("Till ledamöter utses:"), its list follows
+                out.append((u, kind))
             # what follows a lead-in is proposed when the lead-in proposes, else the heading says
             current = FORSLAG if _PROPOSES.search(sentences[-1]) else kind
             after_lead = True

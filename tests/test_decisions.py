@@ -83,6 +83,15 @@ def test_the_verb_decides_outside_a_heading(text, kind, first):
     assert found.kind == kind and found.texts[0] == first
 
 
+def test_a_lead_in_that_is_itself_the_decision_is_kept():
+    found = typed_decisions("Kommunstyrelsens beslut\n\nTill kommunledningsutskott 2007-2010 utses:\n\n"
+                            "Ordinarie\n\n(C) Ewa Engdahl\n(S) Roger Samuelsson\n")
+    assert found.kind == BESLUT and found.texts[0] == "Till kommunledningsutskott 2007-2010 utses"
+    # a distribution list is no decision
+    assert "Beslutet expedieras till" not in typed_decisions("Beslut\n\natt anta planen.\n\n"
+                                                             "Beslutet expedieras till:\nKommunstyrelsen\n").texts
+
+
 def test_no_decisions_no_kind():
     assert typed_decisions("Information om läget. Inga frågor.").kind is None
 
