@@ -131,20 +131,18 @@ def find_organisation(text: str, path: str | None = None, body: str | None = Non
 
 
 def _fits(org: Organisation, body: str | None) -> bool:
-    """A kommun's bodies (Kommunstyrelsen, Kommunfullmäktige) belong to a kommun, a region's
-    (Regionstyrelsen, Regionfullmäktige) to a region; other bodies exist in both."""
-    b = (body or "").lower()
-    if b.startswith("kommun"):
-        return org.kind == "kommun"
-    if b.startswith("region"):
-        return org.kind == "region" or org.official == "Region Gotland"
-    return True
+    """A kommun's bodies (Kommunstyrelsen, Socialnämnden, Bygg- och miljönämnden) belong to a kommun,
+    a region's (Regionstyrelsen, Hälso- och sjukvårdsnämnden) to a region; others exist in both.
+    Region Gotland is both."""
+    kind = _body_kind(body)
+    return kind is None or org.kind == kind or org.official == "Region Gotland"
 
 
 # Bodies only a kommun has, and bodies only a region has (by their usual names).
-_KOMMUN_BODY = re.compile(r"^(?:kommun|barn- och utbildning|utbildning|skol|gymnasie|förskole|social|individ|"
-                          r"vård och omsorg|vård- och omsorg|omsorg|äldre|bygg|miljö|samhällsbyggnad|stadsbyggnad|"
-                          r"teknisk|kultur|fritid|överförmyndar|valnämnd|räddning|plan)", re.I)
+_KOMMUN_BODY = re.compile(r"^(?:kommun|barn- och utbildning|barn- och ungdom|skol|grundskol|gymnasie|förskol|"
+                          r"social|individ- och familj|vård och omsorg|vård- och omsorg|omsorg|äldre|bygg|"
+                          r"samhällsbyggnad|stadsbyggnad|teknisk|kultur- och fritid|fritid|överförmyndar|valnämnd|"
+                          r"räddning|nämnden för vård & omsorg|nämnden för miljö & hälsoskydd)", re.I)
 _REGION_BODY = re.compile(r"^(?:region|hälso- och sjukvård|sjukvård|primärvård|tandvård|folkhälso|patientnämnd|"
                           r"kollektivtrafik|regional utveckling|regionala utvecklings)", re.I)
 
@@ -163,8 +161,7 @@ def _from_mentions(text: str, body: str | None) -> Choice:
     kind the meeting body belongs to (a Kommunstyrelsen is never filed under a region it writes
     about); without a body that tells, only an overwhelming majority of mentions counts."""
     kind = _body_kind(body)
-    counts = Counter(org.official for org, _ in gazetteer().mentions(text)
-                     if _fits(org, body) and (kind is None or org.kind == kind or org.official == "Region Gotland"))
+    counts = Counter(org.official for org, _ in gazetteer().mentions(text) if _fits(org, body))
     ranked = counts.most_common(2)
     if not ranked:
         return Choice()

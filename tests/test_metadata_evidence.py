@@ -195,3 +195,9 @@ def test_markdown_front_matter_is_the_files_own_metadata():
     meta = parse_text(text, "/x/doc.md", fmt="md").document
     assert (meta.organisation, meta.body, meta.date) == ("Lomma kommun", "Socialnämnden", "2016-01-26")
     assert meta.evidence["organisation"] == "front matter"
+
+
+def test_a_region_in_a_kommun_nämnds_attendance_list_is_not_its_organisation():
+    text = ("SOCIALNÄMNDEN\nProtokoll\nSammanträdesdatum 2026-02-02\nÖvriga: Per Persson, Region Skåne\n"
+            + "x\n" * 30 + "Kontakt: socialnamnden@lomma.se\n")
+    assert find_organisation(text, None, "Socialnämnden").value == "Lomma kommun"
