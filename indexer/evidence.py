@@ -142,7 +142,7 @@ def _fits(org: Organisation, body: str | None) -> bool:
 _KOMMUN_BODY = re.compile(r"^(?:kommun|barn- och utbildning|barn- och ungdom|skol|grundskol|gymnasie|förskol|"
                           r"social|individ- och familj|vård och omsorg|vård- och omsorg|omsorg|äldre|bygg|"
                           r"samhällsbyggnad|stadsbyggnad|teknisk|kultur- och fritid|fritid|överförmyndar|valnämnd|"
-                          r"räddning|nämnden för vård & omsorg|nämnden för miljö & hälsoskydd)", re.I)
+                          r"räddning)", re.I)
 _REGION_BODY = re.compile(r"^(?:region|hälso- och sjukvård|sjukvård|primärvård|tandvård|folkhälso|patientnämnd|"
                           r"kollektivtrafik|regional utveckling|regionala utvecklings)", re.I)
 
