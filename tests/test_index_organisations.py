@@ -19,7 +19,8 @@ from tests.labelled_corpus import CORPUS_DEV, load_labels
 # one document of each organisation, in each format the corpus has (PDF, text, Markdown, HTML)
 FILES = ["hogsby_ks_2007-01-08_protokoll.pdf", "lomma_ks_2026-01-21_protokoll.txt",
          "jonkoping_bun_2024-12-16_protokoll.md", "regiondalarna_samhallsanalys_2026-07-01_rapport.html",
-         "simrishamn_kfn_2026-03-10_plan.pdf", "falkenberg_bun_2025-02-11_tjansteskrivelse.md"]
+         "simrishamn_kfn_2026-03-10_plan.pdf", "falkenberg_bun_2025-02-11_tjansteskrivelse.md",
+         "linkoping_kf_2026-04-28_plan.pdf"]
 
 
 @pytest.fixture(scope="module")
