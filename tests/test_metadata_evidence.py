@@ -36,6 +36,7 @@ def test_domains_name_their_organisation():
     assert gazetteer().by_domain("stadsmiljoprogram.helsingborg.se").official == "Helsingborgs stad"
     assert gazetteer().by_domain("regionjh.se").official == "Region Jämtland Härjedalen"
     assert gazetteer().by_domain("lansstyrelsen.se") is None
+    assert gazetteer().by_domain("habo.se").official == "Habo kommun"  # Håbo is habokommun.se
 
 
 def test_the_issuer_beats_organisations_named_in_the_text():
