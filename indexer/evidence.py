@@ -66,14 +66,12 @@ def find_organisation(text: str, path: str | None = None, body: str | None = Non
     scores: dict[str, float] = defaultdict(float)
     best_reason: dict[str, tuple[float, str]] = {}
     orgs: dict[str, Organisation] = {}
-
     zone_scores: dict[tuple[str, str], float] = {}
 
-    def add(org: Organisation, weight: float, reason: str) -> None:
-        # each kind of place counts once per organisation: ten mentions in a closing paragraph are
-        # still one piece of evidence, and not more than one letterhead
+    def add(org: Organisation, zone: str, weight: float, reason: str) -> None:
+        # each zone counts once per organisation: ten mentions in a closing paragraph are still one
+        # piece of evidence, and never more than one letterhead
         orgs[org.official] = org
-        zone = reason.split(" ")[0]
         key = (org.official, zone)
         if weight > zone_scores.get(key, 0.0):
             scores[org.official] += weight - zone_scores.get(key, 0.0)
@@ -81,35 +79,28 @@ def find_organisation(text: str, path: str | None = None, body: str | None = Non
         if weight > best_reason.get(org.official, (0.0, ""))[0]:
             best_reason[org.official] = (weight, reason)
 
-    head_lines = (_lines(letterhead) if letterhead else [])[:HEAD_LINES] or lines[:HEAD_LINES]
-    head = "\n".join(head_lines)  # joined: a name may wrap ("Taxa för Linköping\nkommuns …")
+    printed = _lines(letterhead) if letterhead else []
+    head = "\n".join((printed + lines)[:HEAD_LINES])  # joined: a name may wrap ("Linköping\nkommuns")
     for org, pos in g.mentions(head):
         k = head.count("\n", 0, pos)
-        add(org, max(6.0, 12.0 - 0.4 * k), f"header line {k + 1}")
+        add(org, "head", max(6.0, 12.0 - 0.4 * k), f"header line {k + 1}")
     repeated = _repeated(lines)
-    seen_repeated: set[tuple[str, str]] = set()
-    for line in lines[HEAD_LINES:]:
-        key = re.sub(r"\d+", "#", line)
-        if key in repeated and (key, "") not in seen_repeated:
-            seen_repeated.add((key, ""))
-            for org, _ in g.mentions(line):
-                add(org, 8.0, "page header/footer")
+    for line in dict.fromkeys(ln for ln in lines[HEAD_LINES:] if re.sub(r"\d+", "#", ln) in repeated):
+        for org, _ in g.mentions(line):
+            add(org, "edge", 8.0, "page header/footer")
+    for line in printed[max(HEAD_LINES, len(printed) - 6):]:  # the first page's footer (address, web)
+        for org, _ in g.mentions(line):
+            add(org, "edge", 8.0, "page header/footer")
     for line in lines[max(HEAD_LINES, len(lines) - TAIL_LINES):]:
-        # a signature line is short and is no sentence; "Beslutet expedieras till: Region X" is no signature
+        # a signature line is short and is no sentence; "Beslutet expedieras till: Region X" is none
         if len(line) <= 60 and not re.search(r"[.:;]$|\b(?:till|för|med|från|hos|och)\b", line):
             for org, _ in g.mentions(line):
-                add(org, 4.0, "signature/end of document")
-    if letterhead:  # the first page's footer (address, web site), dropped from the text as furniture
-        printed = _lines(letterhead)
-        for line in printed[max(HEAD_LINES, len(printed) - 6):]:
-            for org, _ in g.mentions(line):
-                add(org, 8.0, "page header/footer")
-    fm = front_matter(text).get("organisation")
-    for org, _ in g.mentions(fm or ""):
-        add(org, 10.0, "front matter")
+                add(org, "tail", 4.0, "signature/end of document")
+    for org, _ in g.mentions(front_matter(text).get("organisation") or ""):
+        add(org, "front", 10.0, "front matter")
     for value in described_by or []:
         for org, _ in g.mentions(value):
-            add(org, 9.0, "document metadata (title/author)")
+            add(org, "metadata", 9.0, "document metadata (title/author)")
     hosts: Counter = Counter()
     for m in _HOST.finditer(text + "\n" + (letterhead or "")):
         org = g.by_domain(m.group(1))
@@ -117,12 +108,12 @@ def find_organisation(text: str, path: str | None = None, body: str | None = Non
             hosts[(org.official, m.group(1).lower().removeprefix("www."))] += 1
             orgs[org.official] = org
     for (official, host), count in hosts.items():
-        add(orgs[official], 6.0 + min(3.0, 0.5 * (count - 1)), f"web/e-mail domain {host}")
+        add(orgs[official], "domain", 6.0 + min(3.0, 0.5 * (count - 1)), f"web/e-mail domain {host}")
     if path:
         hints = path_hints(path)
         if hints.organisation.value:
             org = next(o for o in g.organisations if o.official == hints.organisation.value)
-            add(org, 4.0, hints.organisation.evidence or "path")
+            add(org, "path", 4.0, hints.organisation.evidence or "path")
     scores = {o: sc for o, sc in scores.items() if _fits(orgs[o], body)}
     if scores:
         official = max(scores, key=lambda o: (scores[o], -len(o)))
