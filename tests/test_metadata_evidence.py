@@ -202,3 +202,11 @@ def test_a_region_in_a_kommun_nämnds_attendance_list_is_not_its_organisation():
     text = ("SOCIALNÄMNDEN\nProtokoll\nSammanträdesdatum 2026-02-02\nÖvriga: Per Persson, Region Skåne\n"
             + "x\n" * 30 + "Kontakt: socialnamnden@lomma.se\n")
     assert find_organisation(text, None, "Socialnämnden").value == "Lomma kommun"
+
+
+@pytest.mark.parametrize("field", ["Organ: Socialnämnden", "Organ                      Socialnämnden"])
+def test_the_organ_box_names_the_body(field):
+    text = (f"ANSLAG/BEVIS\nProtokollet är justerat.\n{field}\nSammanträdesdatum 2026-02-02\n\n"
+            "§ 1 Val av justerare\n\nKommunfullmäktige beslutar att x. Kommunfullmäktige beslutar att y.\n")
+    meta = parse_text(text, "/x/p.txt").document
+    assert (meta.body, meta.date) == ("Socialnämnden", "2026-02-02")
