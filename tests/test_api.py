@@ -48,7 +48,8 @@ def broad(api_client):
 
 def test_search_response_shape(api_client):
     body = search(api_client, q="ambulanshelikopter")
-    assert set(body) == {"query", "mode", "total", "hits", "facets"}
+    assert set(body) == {"query", "mode", "total", "hits", "facets", "answer"}
+    assert body["answer"] is None  # not a decision question
     assert body["query"] == "ambulanshelikopter" and body["mode"] == "hybrid"
     assert body["total"] >= len(body["hits"]) > 0
     assert len(body["hits"]) <= 10  # the default limit
