@@ -166,6 +166,12 @@ def search(
         typer.echo(response.model_dump_json(indent=2))
         return
     typer.echo(f"{response.total} träffar för \"{query}\" ({response.mode})")
+    if response.answer is not None:
+        a = response.answer
+        where = " · ".join(str(x) for x in (a.body, a.date, f"§ {a.paragraph}" if a.paragraph is not None else None) if x)
+        typer.echo(f"\nBeslut: {a.title}\n   {where}  ({a.url})")
+        for decision in a.decisions:
+            typer.echo(f"   {decision}")
     for rank, hit in enumerate(response.hits, start=params.offset + 1):
         where = " · ".join(str(x) for x in (hit.body, hit.date or hit.year, f"§ {hit.paragraph}" if hit.paragraph else None) if x)
         typer.echo(f"\n{rank}. {hit.title}\n   {where}")
