@@ -42,19 +42,28 @@ class Settings(BaseSettings):
     topics_file: Path = Field(MODELS_DIR / "topics.yaml", description="Topic taxonomy (editable YAML).")
     synonyms_file: Path = Field(MODELS_DIR / "synonyms.txt", description="Query-time synonyms (editable).")
 
-    fusion: Literal["relative", "rrf"] = Field(
-        "relative",
-        description="How hybrid search fuses the legs: weighted sum of min-max normalized scores, or reciprocal rank fusion.",
+    fusion: Literal["evidence", "relative", "rrf"] = Field(
+        "evidence",
+        description=("How hybrid search fuses the legs: by each leg's evidence (keyword score relative to the best, "
+                     "vector similarity calibrated on the archive), weighted sum of min-max normalized scores, "
+                     "or reciprocal rank fusion."),
     )
     rrf_k: int = Field(10, ge=1, description="Reciprocal rank fusion constant (fusion=rrf).")
     keyword_weight: float = Field(2.0, ge=0, description="Weight of the keyword ranking in fusion.")
     vector_weight: float = Field(1.0, ge=0, description="Weight of the vector ranking in fusion.")
     keyword_candidates: int = Field(1000, ge=10, description="Keyword matches considered per query.")
     vector_candidates: int = Field(100, ge=10, description="Nearest items considered per query.")
-    vector_margin: float = Field(
-        0.03, ge=0, le=2,
-        description="Vector hits count only within this cosine similarity of the store's best hit for the query.",
+    vector_min_z: float = Field(
+        3.0, ge=0, le=20,
+        description=("A vector hit counts only when its similarity lies this many standard deviations above the "
+                     "mean of the query's similarities over the whole archive."),
     )
+    keyword_min_share: float = Field(
+        0.75, gt=0, le=1,
+        description="Share of a query's words (of three or more; shorter queries need all) an item must match.",
+    )
+    decision_boost: float = Field(
+        0.5, ge=0, description="For a decision question: share of the best score added to items holding a decision.")
 
     query_cache_size: int = Field(
         1024, ge=0, description="Query embeddings kept for repeated queries (paging, facets, export); 0 turns it off."

@@ -60,6 +60,23 @@ def _best_first(fused: dict[str, float]) -> list[Scored]:
     return [Scored(item_id, score) for item_id, score in sorted(fused.items(), key=lambda kv: -kv[1])]
 
 
+def evidence_fusion(keyword: Sequence[Scored], vector_strength: dict[str, float], keyword_weight: float,
+                    vector_weight: float, vector_span: float = 3.0) -> list[Scored]:
+    """Fuse by each leg's evidence for this query: a keyword hit scores ``keyword_weight`` times
+    its BM25 relative to the best keyword hit; a vector hit scores ``vector_weight`` times its
+    calibrated strength (standard deviations above the vector floor, 1 at ``vector_span`` and
+    beyond). Unlike min–max over each leg, a vector hit far above the archive's distribution is
+    not pushed down by weak keyword hits on a paraphrase's words, and a barely-close vector hit
+    adds little. Ties keep first-seen order (keyword hits first)."""
+    fused: dict[str, float] = {}
+    best = max((h.score for h in keyword), default=0.0)
+    for hit in keyword:
+        fused[hit.item_id] = keyword_weight * (hit.score / best if best > 0 else 1.0)
+    for item_id, strength in vector_strength.items():
+        fused[item_id] = fused.get(item_id, 0.0) + vector_weight * min(1.0, max(0.0, strength) / vector_span)
+    return _best_first(fused)
+
+
 def fuse(rankings: Sequence[Sequence[Scored]], weights: Sequence[float], method: str = "relative",
          k: int = 60) -> list[Scored]:
     """The fusion ``method`` names (``relative`` or ``rrf``, the ``fusion`` setting)."""

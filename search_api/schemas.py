@@ -71,6 +71,8 @@ class Hit(BaseModel):
     decision_kind: Literal["beslut", "förslag"] | None = Field(
         None, description="What ``decisions`` are: decided (beslut) or only proposed (förslag); null without decisions.")
     score: float
+    match: Literal["words", "meaning", "both"] = Field(
+        "words", description="Why the item matched: its words, its meaning (the vector leg), or both.")
 
 
 class FacetValue(BaseModel):

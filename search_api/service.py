@@ -7,14 +7,16 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import asdict, dataclass
+import math
+from dataclasses import asdict, dataclass, replace
 from functools import lru_cache
 
 import numpy as np
 
 from indexer.store.base import FACET_FIELDS, Filters, KeywordQuery, Scored, Store, StoredItem
-from search_api.fuse import fuse
-from search_api.schemas import FacetValue, Hit, SearchParams, SearchResponse
+from search_api.fuse import evidence_fusion, fuse
+from search_api.query import QueryIntent, understand
+from search_api.schemas import Answer, FacetValue, Hit, SearchParams, SearchResponse
 from search_api.snippets import render_snippet
 
 
@@ -28,7 +30,9 @@ class RankingConfig:
     vector_weight: float
     keyword_candidates: int
     vector_candidates: int
-    vector_margin: float
+    vector_min_z: float = 3.0
+    keyword_min_share: float = 0.75
+    decision_boost: float = 0.5
     query_cache_size: int = 1024
 
     @classmethod
@@ -37,15 +41,54 @@ class RankingConfig:
 
 
 @dataclass(frozen=True)
+class VectorCalibration:
+    """The distribution of one query's similarities over the archive: a similarity means
+    something only relative to it (e5 puts unrelated Swedish text at 0.7–0.8)."""
+
+    mean: float
+    std: float
+    floor: float  # similarity a hit needs: mean + vector_min_z · std
+
+    def z(self, similarity: float) -> float:
+        return (similarity - self.mean) / self.std if self.std > 0 else 0.0
+
+
+@dataclass(frozen=True)
 class PreparedQuery:
-    """A query as the legs use it: analyzed terms, its vector, the vector leg's floor, and the
-    vector leg without filters (found while computing the floor, reused when no filter is set)."""
+    """A query as the legs use it: its intent, analyzed terms, its vector, the vector leg's
+    calibration, and the vector leg without filters (reused when no filter is set)."""
 
     mode: str
     keyword: KeywordQuery
     vector: np.ndarray | None
-    vector_floor: float = -np.inf
+    calibration: VectorCalibration | None = None
     unfiltered_vector_hits: tuple[Scored, ...] | None = None
+    intent: QueryIntent | None = None
+
+    @property
+    def vector_floor(self) -> float:
+        return self.calibration.floor if self.calibration else np.inf
+
+
+@dataclass(frozen=True)
+class Ranked:
+    """The candidate set of one search: fused order, and which leg matched each item."""
+
+    hits: list[Scored]
+    reasons: dict[str, str]  # item id → "words", "meaning" or "both"
+
+
+#: document types whose items record what a body decided (not what was proposed to it)
+DECISION_DOC_TYPES = frozenset({"protokoll", "protokollsutdrag", "beslut"})
+
+
+def holds_decision(item: StoredItem) -> bool:
+    """An item holding a decision: typed ``beslut``, or (an item without a type) a protocol's
+    or decision's item with ``att …`` decisions."""
+    kind = getattr(item, "decision_kind", None)
+    if kind is not None:
+        return kind == "beslut"
+    return bool(item.decisions) and item.doc_type in DECISION_DOC_TYPES
 
 
 class SearchService:
@@ -70,69 +113,133 @@ class SearchService:
 
     # -- ranking -----------------------------------------------------------------------
 
+    def keyword_query(self, subject: str) -> KeywordQuery:
+        """The subject's keyword query: every word must match in a query of up to two words,
+        a ``keyword_min_share`` of them (at least two) in a longer one."""
+        query = self.analyzer.query(subject)
+        words = len(query.word_matches())
+        need = words if words <= 2 else max(2, math.ceil(self.ranking.keyword_min_share * words))
+        return replace(query, minimum_match=need)
+
     def prepare(self, q: str, mode: str) -> PreparedQuery:
-        keyword_query = self.analyzer.query(q)
+        intent = understand(q)
+        keyword_query = self.keyword_query(intent.subject)
+        if mode in ("keyword", "hybrid"):
+            keyword_query = self._keyword_leg(keyword_query, Filters())[0]
         if mode == "keyword":
-            return PreparedQuery(mode, keyword_query, None)
-        return PreparedQuery(mode, keyword_query, *self._embed_with_floor(q))
+            return PreparedQuery(mode, keyword_query, None, intent=intent)
+        return PreparedQuery(mode, keyword_query, *self._embed_with_floor(intent.subject), intent=intent)
 
-    def _embed_with_floor(self, q: str) -> tuple[np.ndarray, float, tuple[Scored, ...]]:
-        """The query's vector, the vector leg's floor, and the vector leg without filters.
+    def _embed_with_floor(self, q: str) -> tuple[np.ndarray, VectorCalibration | None, tuple[Scored, ...]]:
+        """The query's vector, its calibration, and the vector leg without filters.
 
-        Vector hits count as matches only within ``vector_margin`` of the best similarity in
-        the whole store. A similarity is only meaningful relative to the query (e5 puts
-        unrelated Swedish text at 0.7–0.8), and a floor that does not depend on the filters
-        makes the vector leg a property of each item, so a facet's count is the number of
-        hits its filter gives. The best item comes from the unfiltered leg, which a search
-        without filters then uses as it is (one scan and one rescoring instead of two).
+        A vector hit counts as a match only when its similarity stands out from this query's
+        similarities over the whole archive: ``vector_min_z`` standard deviations above their
+        mean. A fixed margin below the best hit let 99 unrelated items in for one query and none
+        for another; the distribution adapts to the query. The floor does not depend on the
+        filters, so the vector leg is a property of each item and a facet's count is the number
+        of hits its filter gives.
         """
         vector = self._embed(q)
         hits = tuple(self.store.vector_search(vector, Filters(), self.ranking.vector_candidates))
-        floor = hits[0].score - self.ranking.vector_margin if hits else -np.inf
-        return vector, floor, hits
+        stats = getattr(self.store, "vector_score_stats", None)
+        found = stats(vector) if stats is not None else None
+        if found is None and hits:  # a store that cannot scan: the candidates' distribution
+            scores = np.array([h.score for h in hits])
+            found = (float(scores.mean()), float(scores.std()))
+        if found is None:
+            return vector, None, hits
+        mean, std = found
+        return vector, VectorCalibration(mean, std, mean + self.ranking.vector_min_z * std), hits
 
-    def rank(self, query: PreparedQuery, filters: Filters, keyword_hits: list[Scored] | None = None) -> list[Scored]:
-        """The candidate set, best first, for one set of filters."""
-        legs: list[list[Scored]] = []
-        weights: list[float] = []
+    def _keyword_leg(self, query: KeywordQuery, filters: Filters) -> tuple[KeywordQuery, list[Scored]]:
+        """The keyword leg; when no item matches the query's minimum of words, the minimum is
+        lowered one word at a time (a long paraphrase rarely shares all its words with the item)."""
+        while True:
+            hits = self.store.keyword_search(query, filters, self.ranking.keyword_candidates)
+            if hits or query.required() <= 1:
+                return query, hits
+            query = replace(query, minimum_match=query.required() - 1)
+
+    def rank(self, query: PreparedQuery, filters: Filters, keyword_hits: list[Scored] | None = None) -> Ranked:
+        """The candidate set, best first, for one set of filters, and why each item matched."""
+        words: list[Scored] = []
+        meaning: list[Scored] = []
         if query.mode in ("keyword", "hybrid"):
             if keyword_hits is None:
                 keyword_hits = self.store.keyword_search(query.keyword, filters, self.ranking.keyword_candidates)
-            legs.append(keyword_hits)
-            weights.append(self.ranking.keyword_weight)
+            words = list(keyword_hits)
         if query.mode in ("semantic", "hybrid") and query.vector is not None:
             if filters.is_empty() and query.unfiltered_vector_hits is not None:
                 hits = query.unfiltered_vector_hits
             else:
                 hits = self.store.vector_search(query.vector, filters, self.ranking.vector_candidates)
-            legs.append([h for h in hits if h.score >= query.vector_floor])
-            weights.append(self.ranking.vector_weight)
-        if len(legs) == 1:
-            return legs[0]
-        return fuse(legs, weights, self.ranking.fusion, k=self.ranking.rrf_k)
+            meaning = [h for h in hits if h.score >= query.vector_floor]
+        reasons = {h.item_id: "meaning" for h in meaning}
+        for h in words:
+            reasons[h.item_id] = "both" if h.item_id in reasons else "words"
+        if query.mode == "keyword":
+            ranked = words
+        elif query.mode == "semantic":
+            ranked = meaning
+        elif self.ranking.fusion == "evidence":
+            calibration = query.calibration
+            strength = {h.item_id: calibration.z(h.score) - self.ranking.vector_min_z for h in meaning} if calibration else {}
+            share = query.keyword.required() / max(1, len(query.keyword.word_matches()))
+            ranked = evidence_fusion(words, strength, self.ranking.keyword_weight * share, self.ranking.vector_weight)
+        else:
+            ranked = fuse([words, meaning], [self.ranking.keyword_weight, self.ranking.vector_weight],
+                          self.ranking.fusion, k=self.ranking.rrf_k)
+        if query.intent is not None and query.intent.decision:
+            ranked = self._decisions_first(ranked, query.intent.body)
+        return Ranked(ranked, reasons)
 
-    def _prepare_and_rank(self, params: SearchParams) -> tuple[PreparedQuery, Filters, list[Scored]]:
+    def _decisions_first(self, ranked: list[Scored], body: str | None, window: int = 30) -> list[Scored]:
+        """For a decision question: among the best ``window`` candidates, an item holding a
+        decision (a protocol's beslut) gains ``decision_boost`` of the best score, so it ranks
+        above proposals, information items and case documents that only discuss the subject;
+        half as much again when its body is the one the question names."""
+        if not ranked or self.ranking.decision_boost <= 0:
+            return ranked
+        head = ranked[:window]
+        top = head[0].score if head[0].score > 0 else 1.0
+        items = {i.id: i for i in self.store.get_items([r.item_id for r in head])}
+
+        def boost(item: StoredItem) -> float:
+            if not holds_decision(item):
+                return 0.0
+            named = body is not None and item.body is not None and body in item.body.lower()
+            return self.ranking.decision_boost * top * (1.5 if named else 1.0)
+
+        boosted = [Scored(r.item_id, r.score + boost(items[r.item_id])) if r.item_id in items else r for r in head]
+        boosted.sort(key=lambda r: -r.score)
+        return boosted + ranked[window:]
+
+    def _prepare_and_rank(self, params: SearchParams) -> tuple[PreparedQuery, Filters, Ranked]:
         filters = params.filters()
         if params.mode != "hybrid":
             query = self.prepare(params.q, params.mode)
             return query, filters, self.rank(query, filters)
         # hybrid: embed the query while the keyword leg runs
-        pending = self._pool.submit(self._embed_with_floor, params.q)
-        keyword_query = self.analyzer.query(params.q)
-        keyword_hits = self.store.keyword_search(keyword_query, filters, self.ranking.keyword_candidates)
-        query = PreparedQuery(params.mode, keyword_query, *pending.result())
+        intent = understand(params.q)
+        pending = self._pool.submit(self._embed_with_floor, intent.subject)
+        keyword_query, keyword_hits = self._keyword_leg(self.keyword_query(intent.subject), filters)
+        query = PreparedQuery(params.mode, keyword_query, *pending.result(), intent=intent)
         return query, filters, self.rank(query, filters, keyword_hits)
 
     def search(self, params: SearchParams) -> SearchResponse:
-        query, filters, ranked = self._prepare_and_rank(params)
+        query, filters, result = self._prepare_and_rank(params)
+        ranked = result.hits
         facets = self._facets(query, filters, ranked)
         if params.sort == "date":
             ranked = self._by_date(ranked)
 
         page = ranked[params.offset : params.offset + params.limit]
         items = {item.id: item for item in self.store.get_items([r.item_id for r in page])}
-        hits = [self._hit(items[r.item_id], r.score, query.keyword) for r in page if r.item_id in items]
-        return SearchResponse(query=params.q, mode=params.mode, total=len(ranked), hits=hits, facets=facets)
+        hits = [self._hit(items[r.item_id], r.score, query.keyword, result.reasons.get(r.item_id, "words"))
+                for r in page if r.item_id in items]
+        return SearchResponse(query=params.q, mode=params.mode, total=len(ranked), hits=hits, facets=facets,
+                              answer=self._answer(query, result.hits))
 
     # -- facets --------------------------------------------------------------------------
 
@@ -147,7 +254,7 @@ class SearchService:
         for facet in FACET_FIELDS:
             counter = counted[facet]
             if getattr(filters, facet):
-                others = self.rank(query, filters.without(facet))
+                others = self.rank(query, filters.without(facet)).hits
                 counter = self.store.count_facet_values([r.item_id for r in others])[facet]
             ordered = sorted(counter.items(), key=lambda kv: (-kv[1], str(kv[0])))
             if facet == "year":
@@ -186,8 +293,8 @@ class SearchService:
 
     def export_items(self, params: SearchParams, max_items: int) -> Iterator[dict]:
         """Every matching item (ranked as the search ranks them), in batches, for export."""
-        _, _, ranked = self._prepare_and_rank(params)
-        ranked = ranked[:max_items]
+        _, _, result = self._prepare_and_rank(params)
+        ranked = result.hits[:max_items]
         if params.sort == "date":
             ranked = self._by_date(ranked)
         for start in range(0, len(ranked), 200):
@@ -200,12 +307,31 @@ class SearchService:
 
     # -- presentation -----------------------------------------------------------------------
 
-    def _hit(self, item: StoredItem, score: float, keyword_query: KeywordQuery) -> Hit:
+    def _hit(self, item: StoredItem, score: float, keyword_query: KeywordQuery, match: str) -> Hit:
         spans = self.analyzer.highlight_spans(item.text, keyword_query)
         return Hit(
             id=item.id, document_id=item.document_id, title=item.title, text=item.text,
             snippet=render_snippet(item.text, spans), organisation=item.organisation, body=item.body,
             date=item.date, year=item.year, doc_type=item.doc_type, paragraph=item.paragraph,
             number=item.number, topics=item.topics, decisions=item.decisions, decision_kind=item.decision_kind,
-            score=round(score, 6),
+            score=round(score, 6), match=match,
         )
+
+    def _answer(self, query: PreparedQuery, ranked: list[Scored], window: int = 5) -> Answer | None:
+        """For a decision question: the first of the best ``window`` matches whose decisions are
+        typed ``beslut`` (never a proposal) and whose title or decision text holds a word of the
+        subject, so a decision on something else near the top is not offered as the answer."""
+        if query.intent is None or not query.intent.decision or not query.keyword.terms():
+            return None
+        head = ranked[:window]
+        items = {i.id: i for i in self.store.get_items([r.item_id for r in head])}
+        for r in head:
+            item = items.get(r.item_id)
+            if item is None or item.decision_kind != "beslut" or not item.decisions:
+                continue
+            if not self.analyzer.highlight_spans("\n".join([item.title, *item.decisions]), query.keyword):
+                continue
+            return Answer(id=item.id, url=f"/punkt/{item.id}", title=item.title, decisions=item.decisions,
+                          organisation=item.organisation, body=item.body, date=item.date, doc_type=item.doc_type,
+                          paragraph=item.paragraph, number=item.number)
+        return None

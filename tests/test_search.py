@@ -33,8 +33,9 @@ def test_hits_carry_the_full_shape(search_service):
     assert response.total >= len(response.hits) > 0
     hit = response.hits[0]
     for field in ("id", "document_id", "title", "text", "snippet", "organisation", "body", "date", "year",
-                  "doc_type", "paragraph", "number", "topics", "decisions", "score"):
+                  "doc_type", "paragraph", "number", "topics", "decisions", "score", "match"):
         assert hasattr(hit, field)
+    assert {h.match for h in response.hits} <= {"words", "meaning", "both"}
     assert set(response.facets) == {"organisation", "body", "year", "topic", "doc_type"}
 
 
@@ -68,12 +69,13 @@ def test_a_search_without_filters_scans_the_vectors_once(search_service, monkeyp
         return original(vector, filters, limit)
 
     monkeypatch.setattr(search_service.store, "vector_search", counting)
-    q = "kostnader för hyrpersonal"
+    q = "budget"  # a query with vector hits above the floor in both modes
     search_service.search(SearchParams(q=q, mode=mode))
     assert calls == [Filters()]
     prepared = search_service.prepare(q, mode)
     reused = search_service.rank(prepared, Filters())
-    fresh = search_service.rank(PreparedQuery(mode, prepared.keyword, prepared.vector, prepared.vector_floor), Filters())
+    fresh = search_service.rank(PreparedQuery(mode, prepared.keyword, prepared.vector, prepared.calibration,
+                                              intent=prepared.intent), Filters())
     assert reused == fresh and reused
 
     calls.clear()

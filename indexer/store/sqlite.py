@@ -322,6 +322,17 @@ class SQLiteStore:
         exact = vectors.exact_scores(index, query)
         return [Scored(item_id, score) for item_id, score in memory.top(index, exact, limit)]
 
+    def vector_score_stats(self, vector: np.ndarray) -> tuple[float, float] | None:
+        """Mean and standard deviation of the query's best-passage similarity over every item
+        (the int8 scan's scores: cached for the search that follows); None for an empty store."""
+        query = np.asarray(vector, dtype=np.float32).reshape(-1)
+        memory = self._search_memory()
+        if len(memory.vectors) == 0 or query.shape[0] != memory.vectors.dims:
+            return None
+        scores = memory.vector_scores(query)
+        scores = scores[np.isfinite(scores)]
+        return (float(scores.mean()), float(scores.std())) if len(scores) else None
+
     def filtered_ids(self, filters: Filters, limit: int) -> list[str]:
         where, params = _filter_sql(filters)
         with self._lock:
