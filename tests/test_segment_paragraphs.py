@@ -259,3 +259,9 @@ def test_a_kallelse_that_lists_its_items_before_presenting_them():
     assert [(i.number, i.title) for i in items] == [(1, "Val av justerare"), (2, "Budget 2025"),
                                                     (3, "Motion om cykelbanor")]
     assert "Dnr KS 2024/12" in items[1].text and "Förvaltningen föreslår" in items[2].text
+
+
+def test_a_title_ending_in_a_number_is_no_table_of_contents():
+    text = "Protokoll 2024-09-01\n\n" + "".join(
+        f"§ {n} Delårsrapport {n}\n\n" + DECISION + "\n" for n in range(1, 5))
+    assert _paras(text) == ["1", "2", "3", "4"]

@@ -56,6 +56,7 @@ class _Candidate:
     suffix: str = ""
     prefix: str | None = None
     body_lines: int = 0  # non-blank lines of the block after the heading and its title
+    page_ref: bool = False  # the heading line ends in what may be a page number
     weight: float = 0.0
 
     @property
@@ -94,7 +95,8 @@ def paragraph_candidates(lines: list[str]) -> list[_Candidate]:
                 suffix = (m.group("suffix") or "").strip()
                 cand = _Candidate(i, int(m.group("num")), m.group("rest"), case, suffix=suffix,
                                   prefix=m.group("prefix"))
-                cand.toc = bool(rest and not case and _PAGE_REF.search(rest)) or is_toc_line(line)
+                cand.toc = is_toc_line(line)
+                cand.page_ref = bool(rest and not case and _PAGE_REF.search(rest))
                 cands.append(cand)
         if s:
             prev = s
@@ -104,10 +106,14 @@ def paragraph_candidates(lines: list[str]) -> list[_Candidate]:
         if any(is_toc_line(b) for b in block) and _chars(block) < 500:
             c.toc = True
         c.block_chars = _chars([b for b in block if not is_toc_line(b)])
-        body = [b for b in block[1:] if b.strip()]
+        body = [b for b in block[1:] if b.strip() and not b.lstrip().startswith("|")]  # not the TOC's table
         if not clean_inline(c.rest).strip() or c.case and not _title_after_case(c):
             body = body[1:]  # the title on the next line
         c.body_lines = len(body)
+        # "§ 5 Val av justerare   4" with no text of its own: a table of contents' entry and page
+        # (a title ending in a number, "Delårsrapport 2", heads text)
+        if c.page_ref and c.body_lines <= 1:
+            c.toc = True
     _mark_lists(cands)
     return cands
 
