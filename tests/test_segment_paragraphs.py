@@ -265,3 +265,15 @@ def test_a_title_ending_in_a_number_is_no_table_of_contents():
     text = "Protokoll 2024-09-01\n\n" + "".join(
         f"§ {n} Delårsrapport {n}\n\n" + DECISION + "\n" for n in range(1, 5))
     assert _paras(text) == ["1", "2", "3", "4"]
+
+
+def test_portal_bullets_with_the_number_before_the_title():
+    text = ("Hoppa över navigering\n\nMöte 2024-03-12\n\nRegionstyrelsen\n"
+            "  • 1 Val av justerare\n    Två justerare utses.\n"
+            "  • 2 Årsredovisning 2023\n    Regionstyrelsen föreslår att fullmäktige godkänner den.\n"
+            "  • Information om vården\n    Läget redovisas.\n"
+            "  • 3. Motion om kollektivtrafik\n    En motion har lämnats in.\n")
+    items = segment(text).items
+    assert [(i.number, i.title) for i in items] == [
+        (1, "Val av justerare"), (2, "Årsredovisning 2023"), (None, "Information om vården"),
+        (3, "Motion om kollektivtrafik")]

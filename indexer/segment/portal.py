@@ -162,7 +162,11 @@ def segment_portal(lines: list[str]) -> list[Item]:
         if m and len(m.group(1)) <= top:
             content = m.group(2).strip()
             nm = re.fullmatch(r"(\d{1,3})", content)
-            current = _Entry(int(nm.group(1)) if nm else None, bool(nm), [] if nm else [content])
+            nt = None if nm else re.match(r"^(\d{1,3})[.)]?\s+(?=[A-ZÅÄÖ\"”])(.+)$", content)  # "• 2 Title"
+            if nt:
+                current = _Entry(int(nt.group(1)), True, [nt.group(2).strip()])
+            else:
+                current = _Entry(int(nm.group(1)) if nm else None, bool(nm), [] if nm else [content])
             entries.append(current)
             after_attachments = False
             continue
