@@ -277,3 +277,14 @@ def test_portal_bullets_with_the_number_before_the_title():
     assert [(i.number, i.title) for i in items] == [
         (1, "Val av justerare"), (2, "Årsredovisning 2023"), (None, "Information om vården"),
         (3, "Motion om kollektivtrafik")]
+
+
+def test_a_kallelse_whose_items_are_headings():
+    html = ("<html><body><h1>Kallelse</h1><p>Kommunstyrelsen kallas till sammanträde 2024-06-11 kl 09.00.</p>"
+            "<h2>1. Val av justerare</h2><p>Två justerare utses.</p>"
+            "<h2>2. Budget 2025</h2><p>Dnr KS 2024/12</p><p>Kommunstyrelsen föreslås anta budgeten.</p>"
+            "<h2>3. Motion om cykelbanor</h2><p>Förvaltningen föreslår att motionen besvaras.</p></body></html>")
+    doc = parse_text(html, "k.html", fmt="html")
+    assert doc.document.doc_type == "kallelse"
+    assert [(i.number, i.title) for i in doc.items] == [
+        (1, "Val av justerare"), (2, "Budget 2025"), (3, "Motion om cykelbanor")]

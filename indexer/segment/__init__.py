@@ -17,7 +17,7 @@ from indexer.segment.agenda import segment_agenda, table_items
 from indexer.segment.common import clean_inline, finish_text, short_title
 from indexer.segment.furniture import strip_furniture, strip_page_edges
 from indexer.segment.pages import assign_pages, split_pages
-from indexer.segment.portal import is_agenda_page, is_portal, segment_portal
+from indexer.segment.portal import has_agenda_marks, is_agenda_page, is_portal, segment_agenda_page, segment_portal
 from indexer.segment.protocol import (declared_range, is_regulation, paragraph_candidates, segment_protocol,
                                       select_paragraphs)
 from indexer.segment.sections import segment_sections
@@ -35,7 +35,7 @@ class Segmented:
 def header_lines(lines: list[str], count: int = 14) -> list[str]:
     out = []
     for line in lines:
-        s = clean_inline(line).strip()
+        s = re.sub(r"^#{1,6}\s+", "", clean_inline(line).strip())  # a Markdown heading mark is layout
         if not s or s.startswith("SOURCE: "):
             continue
         out.append(s)
@@ -112,6 +112,8 @@ def segment(text: str, title_hint: str | None = None) -> Segmented:
         items = segment_protocol(clean)
     elif family == "agenda":
         items = segment_agenda(clean, keep_preamble=kind != "kallelse")
+        if not items and has_agenda_marks(clean):  # a kallelse whose items are headings ("## 1. Title")
+            items = segment_agenda_page(clean)
     if not items:
         family = "sections"
         items = segment_sections(clean, title_hint=title_hint)

@@ -60,7 +60,12 @@ def is_portal(lines: list[str]) -> bool:
 def is_agenda_page(lines: list[str]) -> bool:
     """A meeting page (portal chrome, ``Möte``/``Sammanträde`` and a date in its head) whose agenda
     is in headings or in a list, numbered or not."""
-    return _meeting_page(lines) and sum(1 for m in _agenda_marks(lines) if m[4]) >= 2
+    return _meeting_page(lines) and has_agenda_marks(lines)
+
+
+def has_agenda_marks(lines: list[str]) -> bool:
+    """At least two agenda headings or list entries (see :func:`segment_agenda_page`)."""
+    return sum(1 for m in _agenda_marks(lines) if m[4]) >= 2
 
 
 _ENTRY = re.compile(r"^(\s*)(?:(\d{1,3})[.)]|•)\s+(\S.*)$")
