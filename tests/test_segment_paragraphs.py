@@ -288,3 +288,12 @@ def test_a_kallelse_whose_items_are_headings():
     assert doc.document.doc_type == "kallelse"
     assert [(i.number, i.title) for i in doc.items] == [
         (1, "Val av justerare"), (2, "Budget 2025"), (3, "Motion om cykelbanor")]
+
+
+def test_kallelse_entries_named_arende():
+    text = ("KALLELSE\nSocialnämnden 2024-06-11 kl 09.00\n\nÄrende 1: Val av justerare\nOrdföranden föreslår Anna Ek.\n\n"
+            "Ärende 2: Budget 2025\nDnr SN 2024/12\nNämnden föreslås anta budgeten.\n\n"
+            "Ärende 3 – Ekonomisk uppföljning\nRapporten redovisas.\n")
+    items = parse_text(text, "k.txt").items
+    assert [(i.number, i.title) for i in items] == [
+        (1, "Val av justerare"), (2, "Budget 2025"), (3, "Ekonomisk uppföljning")]

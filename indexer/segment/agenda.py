@@ -16,7 +16,7 @@ from indexer.segment.common import clean_inline, finish_text, is_label, read_tit
 from indexer.segment.furniture import is_toc_line
 
 ROW_RE = re.compile(r"^\s*\|(.*)\|\s*$")
-NUM_RE = re.compile(r"^\s*(\d{1,3})(?:[.)]\s*|\s+|$)(.*)$")
+NUM_RE = re.compile(r"^\s*(?:(?:Ärende|Punkt)\s+)?(\d{1,3})(?:[.):]\s*|\s+[–-]\s+|\s+|$)(.*)$")
 _TIME = re.compile(r"^\d{1,2}[:.]\d{2}\s*[-–]\s*\d{1,2}[:.]\d{2}$")
 PREAMBLE_TITLE = "Inledning och närvarande"
 
