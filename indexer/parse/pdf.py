@@ -7,7 +7,7 @@ joined with a form feed so that segmentation knows each item's page.
 
 Why pypdf, measured on the five labelled PDFs of ``tests/data/corpus-dev`` (177 pages): the exact
 § sequence and the sections came out alike with pypdf, pdfplumber and poppler's ``pdftotext``;
-pypdf kept the most metadata right (19/20 fields, pdftotext 17, pdfplumber 18) at ~15 ms a page
+pypdf kept the most metadata right (19/20 fields, pdftotext 17, pdfplumber 18) at 15–25 ms a page
 (pdfplumber ~51 ms, pdftotext ~1 ms but a system package). pdfplumber interleaves the columns of a
 two-column page line by line; pdftotext reads columns best (21/21 article headings before their
 text on the two-column Linköping taxa, pypdf 18/21, where the content stream draws a heading
