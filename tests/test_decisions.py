@@ -259,6 +259,27 @@ def _search(service, q, **kw):
     return service.search(SearchParams(q=q, **kw))
 
 
+def test_a_decision_question_gets_the_protocols_decision_on_top(small_service):
+    result = _search(small_service, "vad beslutades om solcellsparken vid Norra deponin?")
+    answer = result.answer
+    assert answer is not None
+    assert answer.paragraph == 41 and answer.body == "Kommunstyrelsen" and answer.date == "2025-04-02"
+    assert answer.decisions == ["att uppföra en solcellspark vid Norra deponin inom en ram om 12 miljoner kronor"]
+    assert answer.url == f"/punkt/{answer.id}"
+    kinds = {h.title: h.decision_kind for h in result.hits}
+    assert kinds.get("Solcellspark vid Norra deponin") is not None
+    proposals = [h for h in result.hits if h.doc_type == "kallelse" and h.decisions]
+    assert proposals and all(h.decision_kind == FORSLAG for h in proposals)
+
+
+def test_no_answer_when_only_proposed_or_not_a_question(small_service):
+    # laddstolpar: only the kallelse's proposal exists — a proposal is never the answer
+    assert _search(small_service, "vad beslutades om laddstolpar vid kommunhuset?").answer is None
+    # the same subject without a question frame: hits, no answer
+    plain = _search(small_service, "solcellspark")
+    assert plain.total >= 1 and plain.answer is None
+
+
 def test_export_and_item_route_carry_the_kind(small_service):
     from search_api.schemas import SearchParams
 

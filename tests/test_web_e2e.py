@@ -246,3 +246,33 @@ def test_decisions_are_labelled_by_kind(page, live_server):
     page.goto(f"{live_server}/punkt/{proposal}")
     expect(page.locator("#beslut-rubrik")).to_have_text("Förslag till beslut")
 
+
+def test_a_decision_question_shows_the_decision_above_the_hits(page, live_server):
+    from playwright.sync_api import expect
+
+    page.goto(live_server + "/")
+    page.get_by_label("Sökfråga").fill("vad beslutades om internkontrollplan 2024?")
+    page.get_by_role("button", name="Sök", exact=True).click()
+    page.wait_for_url(re.compile(r"q=vad"))
+    answer = page.locator(".answer")
+    expect(answer).to_be_visible()
+    api = page.request.get(live_server + "/api/search?" + page.url.split("?", 1)[1]).json()["answer"]
+    assert api["paragraph"] == 95 and api["decisions"] == ["att överlämna ärendet till nämnden"]
+    # the record's own words, with body, date, § and the link to the item
+    expect(answer.locator(".answer-decisions li").first).to_have_text(api["decisions"][0])
+    expect(answer).to_contain_text("§ 95")
+    if api["body"]:
+        expect(answer.locator("h3")).to_contain_text(api["body"])
+    expect(answer.locator("time")).to_have_attribute("datetime", api["date"])
+    assert answer.bounding_box()["y"] < page.locator(".hit").first.bounding_box()["y"]
+    if os.environ.get("MOTESOK_SCREENSHOT") == "1":
+        ANSWER_SCREENSHOT.parent.mkdir(exist_ok=True)
+        page.screenshot(path=str(ANSWER_SCREENSHOT))
+    answer.locator(".answer-title a").click()
+    page.wait_for_url(re.compile(r"/punkt/"))
+    expect(page.locator("#beslut-rubrik")).to_have_text("Beslut")
+    expect(page.locator("#beslut li").first).to_have_text(api["decisions"][0])
+
+    # the same subject without a question: no answer box
+    page.goto(live_server + "/?q=internkontrollplan")
+    assert page.locator(".hit").count() > 0 and page.locator(".answer").count() == 0
