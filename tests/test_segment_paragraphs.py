@@ -297,3 +297,10 @@ def test_kallelse_entries_named_arende():
     items = parse_text(text, "k.txt").items
     assert [(i.number, i.title) for i in items] == [
         (1, "Val av justerare"), (2, "Budget 2025"), (3, "Ekonomisk uppföljning")]
+
+
+def test_a_date_on_the_heading_line_is_no_title():
+    text = ("Protokoll 2024-05-02\n\n§ 12                     2024-05-02\n\nVal av justerare\n\n" + DECISION
+            + "\n§ 13                     2024-05-02\n\nBudget 2025\n\n" + DECISION)
+    assert [(i.paragraph_label, i.title) for i in _para_items(text)] == [("12", "Val av justerare"),
+                                                                         ("13", "Budget 2025")]

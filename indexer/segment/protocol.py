@@ -277,6 +277,8 @@ def _head(lines: list[str], c: _Candidate) -> tuple[str, list[str], int]:
         cases.append(c.case)
         rest = rest[len(c.case):].strip(" ,–-:")
     rest = rest.strip("* ").strip()
+    # a meeting date printed on the heading line ("§ 12   2024-05-02") is no title either
+    rest = re.sub(r"^\d{4}-\d{2}-\d{2}\b\s*|\s*\b\d{4}-\d{2}-\d{2}$", "", rest).strip(" ,–-")
     bold = raw.startswith("**") or c.rest.strip().startswith("**")
     bold_open = bold and raw.count("**") == 1
     start = c.line + 1
