@@ -1,10 +1,15 @@
-"""Protocols and protocol extracts: one item per ``§``.
+"""Protocols and protocol extracts: one item per ``§``, found by one method for every layout.
 
-A line starting with ``§ N`` starts an item only when it really is a paragraph heading: a
-wrapped reference (``§ 115 och den 26 februari``, ``§ 171.``) or an attendance note
-(``controller,`` / ``§ 44``) does not; a table of contents listing the same paragraphs first
-does not create duplicates (entries with dot leaders are dropped, and of several candidates
-for one number the one with the most text wins); and the paragraphs kept must increase.
+Candidates are ``§`` numbers at line starts, in any of the forms protocols print them (``§ 12``,
+``§12``, ``KF § 87   Dnr …``, ``KS § 3 a``, ``## **§ 115**``, ``- § 112``, ``§ 112 2026.272 KS``).
+A line that continues a sentence (``§ 115 och den …``, ``4 kap.`` / ``§ 20 …``) is a reference, not
+a candidate; law references (``6 kap. 9 §``, ``39 §``) never are. Runs of candidates with no text
+between them (a table of contents, an ärendelista, a list of notices repeating other bodies' §)
+and entries with page numbers or dot leaders are set aside. The headings are then the chain of
+candidates whose numbers increase through the document with the most evidence — the text each
+heads, a dnr on its line, the heading form the document uses for most of its text, the range the
+cover declares (``Paragrafer 72-78``), few gaps — chosen by a dynamic programme, so a § reference
+inside an item that breaks the sequence stays text.
 Text before the first paragraph (attendance, information points) becomes one item when it has
 real content; appendices after the last paragraph (``Bilaga 1`` …) become items of their own.
 """
