@@ -304,3 +304,10 @@ def test_a_date_on_the_heading_line_is_no_title():
             + "\n§ 13                     2024-05-02\n\nBudget 2025\n\n" + DECISION)
     assert [(i.paragraph_label, i.title) for i in _para_items(text)] == [("12", "Val av justerare"),
                                                                          ("13", "Budget 2025")]
+
+
+def test_paragraphs_with_gaps_all_count():
+    """An extract of several paragraphs, or a protocol with paragraphs left out, has gaps."""
+    text = ("Protokollsutdrag 2024-05-02\n\n§ 12 Budget\n\n" + DECISION + "\n§ 45 Taxa\n\n" + DECISION
+            + "\n§ 46 Val\n\n" + DECISION + "\n§ 90 Övrigt\n\n" + DECISION)
+    assert _paras(text) == ["12", "45", "46", "90"]

@@ -221,7 +221,7 @@ def _gap_penalty(a: _Candidate, b: _Candidate) -> float:
     if b.number == a.number or b.number == a.number + 1 and not b.suffix:
         return 0.0
     gap = b.number - a.number
-    return min(0.75 + 0.75 * math.log2(gap), 3.5)
+    return min(0.5 + 0.5 * math.log2(gap), 2.0)
 
 
 def select_paragraphs(cands: list[_Candidate], declared: tuple[int, int] | None = None) -> list[_Candidate]:
