@@ -311,3 +311,12 @@ def test_paragraphs_with_gaps_all_count():
     text = ("Protokollsutdrag 2024-05-02\n\n§ 12 Budget\n\n" + DECISION + "\n§ 45 Taxa\n\n" + DECISION
             + "\n§ 46 Val\n\n" + DECISION + "\n§ 90 Övrigt\n\n" + DECISION)
     assert _paras(text) == ["12", "45", "46", "90"]
+
+
+def test_a_far_reference_at_a_line_start_in_a_protocols_last_item_is_text():
+    text = ("PROTOKOLL 2024-05-02\n\n§ 40 Val av justerare\n\n" + DECISION + "\n§ 41 Motion\n\n" + DECISION
+            + "\n§ 42 Budget\n\nÄrendet behandlades tidigare i fullmäktige.\n\n"
+              "§ 112 Kommunfullmäktige beslutade då att invänta utredningen.\n\n" + DECISION)
+    items = _para_items(text)
+    assert [i.paragraph_label for i in items] == ["40", "41", "42"]
+    assert "§ 112 Kommunfullmäktige beslutade" in items[2].text

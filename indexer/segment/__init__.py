@@ -84,7 +84,7 @@ def detect_family(lines: list[str], kind: str | None = None, clean: list[str] | 
         return "agenda"
     if kind in {"tjänsteskrivelse", "yttrande", "handling"}:
         return "sections"
-    chosen = select_paragraphs(paragraph_candidates(clean), declared_range(clean))
+    chosen = select_paragraphs(paragraph_candidates(clean), declared_range(clean), kind == "protokoll")
     if chosen and kind not in {"protokoll", "beslut"} and is_regulation(clean):
         chosen = []  # a taxa's or reglemente's articles (§ 1, § 1.1 …) are sections, not agenda items
     if len(chosen) >= 2 or (len(chosen) == 1 and kind in {"protokoll", "beslut"}):
@@ -109,7 +109,7 @@ def segment(text: str, title_hint: str | None = None) -> Segmented:
     if family == "portal":
         items = segment_portal(clean)
     elif family == "protocol":
-        items = segment_protocol(clean)
+        items = segment_protocol(clean, whole_protocol=kind == "protokoll")
     elif family == "agenda":
         items = segment_agenda(clean, keep_preamble=kind != "kallelse")
         if not items and has_agenda_marks(clean):  # a kallelse whose items are headings ("## 1. Title")

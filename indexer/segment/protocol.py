@@ -217,27 +217,31 @@ def _weigh(pool: list[_Candidate], declared: tuple[int, int] | None = None) -> N
         c.weight = w
 
 
-def _gap_penalty(a: _Candidate, b: _Candidate) -> float:
+def _gap_penalty(a: _Candidate, b: _Candidate, cap: float) -> float:
     if b.number == a.number or b.number == a.number + 1 and not b.suffix:
         return 0.0
     gap = b.number - a.number
-    return min(0.5 + 0.5 * math.log2(gap), 2.0)
+    return min(0.5 + 0.5 * math.log2(gap), cap)
 
 
-def select_paragraphs(cands: list[_Candidate], declared: tuple[int, int] | None = None) -> list[_Candidate]:
+def select_paragraphs(cands: list[_Candidate], declared: tuple[int, int] | None = None,
+                      whole_protocol: bool = False) -> list[_Candidate]:
     """The item headings: the chain of candidates whose numbers increase through the document
     with the most evidence (a dynamic programme over the candidates in line order), after
     tables of contents and lists are set aside."""
     pool = [c for c in cands if not c.toc and c.block_chars >= 12]
     if not pool:
         return []
+    # a whole protocol numbers its paragraphs without gaps, so a far jump costs more than a good
+    # heading is worth there; an extract may bundle paragraphs far apart
+    cap = 3.5 if whole_protocol else 2.0
     _weigh(pool, declared if declared and any(declared[0] <= c.number <= declared[1] for c in pool) else None)
     score = [c.weight for c in pool]
     back = [-1] * len(pool)
     for i in range(len(pool)):
         for j in range(i):
             if pool[j].key < pool[i].key:
-                s = score[j] + pool[i].weight - _gap_penalty(pool[j], pool[i])
+                s = score[j] + pool[i].weight - _gap_penalty(pool[j], pool[i], cap)
                 if s > score[i]:
                     score[i], back[i] = s, j
     i = max(range(len(pool)), key=lambda k: score[k])
@@ -308,8 +312,8 @@ def _head(lines: list[str], c: _Candidate) -> tuple[str, list[str], int]:
     return title, cases, end
 
 
-def segment_protocol(lines: list[str]) -> list[Item]:
-    chosen = select_paragraphs(paragraph_candidates(lines), declared_range(lines))
+def segment_protocol(lines: list[str], whole_protocol: bool = False) -> list[Item]:
+    chosen = select_paragraphs(paragraph_candidates(lines), declared_range(lines), whole_protocol)
     if not chosen:
         return []
     items: list[Item] = []
