@@ -21,6 +21,7 @@ from indexer.decisions import settle_kinds
 from indexer.metadata import MetadataError, apply_overrides, build_meta, enrich_items, load_overrides, usable_title
 from indexer.parse import ParseError, RawText, read_bytes
 from indexer.parse.text import normalize_text
+from indexer.personnummer import mask_inputs
 from indexer.records import ParsedDocument
 from indexer.segment import segment
 
@@ -109,6 +110,7 @@ def parse_text(text: str, source: str, fmt: str = "txt", checksum: str = "",
     if not text.strip():
         raise IngestError(source, "no text: the file contains only white space" if fmt != "html"
                           else "no text: the page has no readable content")
+    text, title_hint, front, masked = mask_inputs(text, title_hint, front)  # before anything derives from them
     described_by = [x for x in (title_hint, front.author if front else None) if x]  # who, per the metadata
     title_hint = usable_title(title_hint, text)  # "Tagged PDF", "Plats och tid" are no titles
     segmented = segment(text, title_hint=title_hint)
@@ -120,6 +122,7 @@ def parse_text(text: str, source: str, fmt: str = "txt", checksum: str = "",
                       first_page=front.first_page if front else None, file_date=front.created if front else None,
                       described_by=described_by)
     settle_kinds(items, meta.doc_type)
+    meta.personnummer_masked = masked
     return ParsedDocument(document=meta, items=items)
 
 

@@ -34,6 +34,9 @@ class IndexSummary:
     removed: int = 0
     items: int = 0
     passages: int = 0
+    # personnummer/samordningsnummer masked at reading (indexer/personnummer.py), and in how many documents
+    personnummer: int = 0
+    personnummer_documents: int = 0
     seconds: float = 0.0
     messages: list[str] = field(default_factory=list)  # one line per failed or skipped file
     written: set[str] = field(default_factory=set, repr=False)  # sources stored or unchanged in this run
@@ -164,8 +167,11 @@ class Indexer:
             summary.new += 1
         summary.items += len(indexed)
         summary.passages += sum(len(i.vectors) for i in indexed)
+        masked = parsed.document.personnummer_masked
+        summary.personnummer += masked
+        summary.personnummer_documents += masked > 0
         log.info("indexed", extra={"source": source, "outcome": "changed" if previous else "new",
-                                   "items": len(indexed), "duration_ms": _ms(t0)})
+                                   "items": len(indexed), "personnummer": masked, "duration_ms": _ms(t0)})
 
     @staticmethod
     def _fail(summary: IndexSummary, message: str, t0: float, source: str | None = None) -> None:

@@ -28,6 +28,14 @@ class DocumentMeta:
     # which evidence chose organisation, body and date ({"organisation": "header line 2", ...});
     # shown by ``motesok parse``, not stored in the index
     evidence: dict[str, str] = field(default_factory=dict)
+    # personnummer/samordningsnummer masked when the document was read (indexer/personnummer.py);
+    # not stored in the index yet, so a document read back from a store says 0
+    personnummer_masked: int = 0
+
+    @property
+    def contained_personnummer(self) -> bool:
+        """Whether the source file carries a personal identity number (its original must not be served)."""
+        return self.personnummer_masked > 0
 
     @property
     def id(self) -> str:

@@ -120,6 +120,8 @@ def index(
         + (f", {summary.removed} borttagna" if summary.removed else "")
         + f". Punkter: {summary.items} ({summary.passages} passager). Tid: {summary.seconds:.1f} s."
     )
+    if summary.personnummer:
+        typer.echo(f"Personnummer maskerade: {summary.personnummer} i {summary.personnummer_documents} dokument.")
     indexer.store.close()
     raise typer.Exit(0 if summary.ok else 1)
 
