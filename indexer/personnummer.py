@@ -6,7 +6,8 @@ time, before it is segmented, so that nothing derived from it (titles, decisions
 passages, snippets, exports, API answers) can carry one.
 
 A match is 10 or 12 digits written ``ÅÅMMDD-XXXX``, ``ÅÅMMDD+XXXX``, ``ÅÅÅÅMMDD-XXXX``,
-``ÅÅMMDDXXXX`` or ``ÅÅÅÅMMDDXXXX`` that
+``ÅÅMMDDXXXX`` or ``ÅÅÅÅMMDDXXXX`` (the hyphen may be a typographic dash, and a line may wrap
+after it) that
 
 * stands alone: no letter or digit touches it, nor a digit joined by ``-./:``, so digits
   inside longer numbers, diarienummer or identifiers are left alone;
@@ -38,10 +39,13 @@ from typing import NamedTuple, TypeVar
 #: What a personal identity number is replaced with.
 MASK = "ÅÅMMDD-XXXX"
 
+_DASHES = "\\-\u2010\u2011\u2013\u2212"  # hyphen-minus, hyphen, non-breaking hyphen, en dash, minus sign
 _CANDIDATE = re.compile(
-    r"(?<!\w)(?<!\d[\-./:])"  # not the tail of a longer number or code
-    r"(?P<century>\d{2})?(?P<yy>\d{2})(?P<mm>\d{2})(?P<dd>\d{2})(?P<sep>[-+]?)(?P<serial>\d{4})"
-    r"(?!\w)(?![\-./:]\d)"  # nor its head
+    rf"(?<!\w)(?<!\d[{_DASHES}./:])"  # not the tail of a longer number or code
+    r"(?P<century>\d{2})?(?P<yy>\d{2})(?P<mm>\d{2})(?P<dd>\d{2})"
+    rf"(?P<sep>(?:[{_DASHES}+](?:[ \t]*\n[ \t]*)?)?)"  # a separator may end a line the number wraps
+    r"(?P<serial>\d{4})"
+    rf"(?!\w)(?![{_DASHES}./:]\d)"  # nor its head
 )
 # a label right before the number says it is a phone or fax number (general Swedish labels)
 _PHONE_LABEL = re.compile(r"(?:\b(?:tel|telefon|telefonnr|tfn|mobil|mobilnr|mobiltelefon|fax|växel|sms)"
@@ -82,7 +86,7 @@ def is_personnummer(candidate: str) -> bool:
 
 
 def _valid(m: re.Match[str]) -> bool:
-    if m["century"] and m["sep"] == "+":
+    if m["century"] and m["sep"].startswith("+"):
         return False  # "+" (age over 100) belongs to the 10-digit form only
     if not _plausible_date(m["century"], m["yy"], m["mm"], m["dd"]):
         return False
@@ -99,7 +103,8 @@ def mask_personnummer(text: str) -> Masked:
         if not _valid(m) or _PHONE_LABEL.search(text, max(0, m.start() - 30), m.start()):
             return m[0]
         count += 1
-        return MASK
+        wrap = m["sep"][1:]  # keep a line break inside the number: lines (and pages) stay as they were
+        return MASK[:7] + wrap + MASK[7:] if wrap else MASK
 
     masked = _CANDIDATE.sub(replace, text)
     return Masked(masked, count)

@@ -64,6 +64,18 @@ def test_every_written_form_is_found_and_masked(form):
         assert masked == (f"Sökande Test Testsson ({MASK}) ansöker om bidrag.", 1)
 
 
+def test_typographic_dashes_and_a_line_wrapped_after_the_hyphen_are_found():
+    rng = random.Random(11)
+    for dash in ("\u2010", "\u2011", "\u2013", "\u2212"):
+        _, yymmdd, serial = generated(rng)
+        assert mask_personnummer(f"nr {yymmdd}{dash}{serial}.") == (f"nr {MASK}.", 1)
+    _, yymmdd, serial = generated(rng)
+    wrapped = mask_personnummer(f"Sökande Test Testsson {yymmdd}-\n  {serial} ansöker")
+    assert wrapped == ("Sökande Test Testsson ÅÅMMDD-\n  XXXX ansöker", 1)  # the line break is kept
+    assert mask_personnummer(f"Sökande {yymmdd}\n{serial} ansöker").count == 0  # no hyphen: two numbers
+    assert mask_personnummer(f"sid {yymmdd}-\n\f\n{serial}").count == 0  # not across a page break
+
+
 def test_samordningsnummer_are_found():
     rng = random.Random(2)
     for _ in range(200):
