@@ -94,13 +94,22 @@ def _valid(m: re.Match[str]) -> bool:
     return luhn_digit(ten[:9]) == int(ten[9])
 
 
+def _counts(m: re.Match[str], text: str) -> bool:
+    return _valid(m) and not _PHONE_LABEL.search(text, max(0, m.start() - 30), m.start())
+
+
+def find_personnummer(text: str) -> list[str]:
+    """The personal identity numbers in ``text``, each in its 10-digit form, in order."""
+    return [m["yy"] + m["mm"] + m["dd"] + m["serial"] for m in _CANDIDATE.finditer(text) if _counts(m, text)]
+
+
 def mask_personnummer(text: str) -> Masked:
     """``text`` with every personnummer and samordningsnummer replaced by :data:`MASK`."""
     count = 0
 
     def replace(m: re.Match[str]) -> str:
         nonlocal count
-        if not _valid(m) or _PHONE_LABEL.search(text, max(0, m.start() - 30), m.start()):
+        if not _counts(m, text):
             return m[0]
         count += 1
         wrap = m["sep"][1:]  # keep a line break inside the number: lines (and pages) stay as they were
@@ -125,20 +134,27 @@ def mask_inputs(text: str, title_hint: str | None, front: _Front | None) -> tupl
     """Mask everything a document's records are derived from: its text, the title from its file
     metadata, and each text field of ``front`` (a dataclass such as the PDF's printed first page
     and Author field). Returns them with the number of personal identity numbers in the document:
-    those of the text, plus those only in the file metadata (the printed first page repeats the
-    text's first page, so it counts only where it holds more, e.g. in a running header)."""
-    masked = mask_personnummer(text)
+    those of the text and of the metadata fields, and those of the printed first page that the
+    text lacks (it repeats the text's first page, but also holds the running header)."""
+    in_text = find_personnummer(text)
+    count = len(in_text)
     title_hint, in_title = mask_optional(title_hint)
-    in_front: dict[str, int] = {}
+    count += in_title
     if front is not None and is_dataclass(front):
         changes = {}
         for f in fields(front):
             value = getattr(front, f.name)
-            if isinstance(value, str):
-                changes[f.name], in_front[f.name] = mask_optional(value)
+            if not isinstance(value, str):
+                continue
+            if f.name == "first_page":
+                count += len(set(find_personnummer(value)) - set(in_text))
+                changes[f.name] = mask_personnummer(value).text
+            else:
+                changes[f.name], found = mask_optional(value)
+                count += found
         front = replace(front, **changes)
-    first_page = in_front.pop("first_page", 0)
-    return masked.text, title_hint, front, max(masked.count, first_page) + in_title + sum(in_front.values())
+    return mask_personnummer(text).text, title_hint, front, count
 
 
-__all__ = ["MASK", "Masked", "is_personnummer", "luhn_digit", "mask_inputs", "mask_optional", "mask_personnummer"]
+__all__ = ["MASK", "Masked", "find_personnummer", "is_personnummer", "luhn_digit", "mask_inputs", "mask_optional",
+           "mask_personnummer"]

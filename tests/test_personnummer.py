@@ -17,7 +17,7 @@ import pytest
 from typer.testing import CliRunner
 
 from indexer.ingest import PdfFront, parse_text
-from indexer.personnummer import MASK, is_personnummer, luhn_digit, mask_inputs, mask_personnummer
+from indexer.personnummer import MASK, find_personnummer, is_personnummer, luhn_digit, mask_inputs, mask_personnummer
 from motesok.cli import app
 
 
@@ -158,6 +158,7 @@ def test_mask_inputs_masks_the_file_metadata_and_counts_the_document():
     rng = random.Random(8)
     a, b, c = (forms(generated(rng))["ÅÅMMDD-XXXX"] for _ in range(3))
     front = PdfFront(first_page=f"Bygglov\nSökande {a}\n", created="2024-03-12", author=f"Handläggare {c}")
+    assert find_personnummer(f"{a} och {b}") == [re.sub(r"\D", "", a), re.sub(r"\D", "", b)]
     text, title, masked_front, count = mask_inputs(f"Sökande {a}, granne {b}.", f"Bygglov {a}", front)
     assert (text, title) == (f"Sökande {MASK}, granne {MASK}.", f"Bygglov {MASK}")
     assert masked_front == PdfFront(f"Bygglov\nSökande {MASK}\n", "2024-03-12", f"Handläggare {MASK}")
@@ -177,6 +178,38 @@ def test_parsing_masks_titles_decisions_and_text_and_counts():
     assert MASK in parsed.items[0].title and MASK in parsed.items[0].decisions[0]
     plain = parse_text("§ 1 Val av justerare\n\nBeslut\n\natt utse Test Testsson.", "y.txt")
     assert not plain.document.contained_personnummer and plain.document.personnummer_masked == 0
+
+
+def test_a_pdf_is_masked_in_its_text_running_header_and_metadata(tmp_path):
+    import io
+
+    from pypdf import PdfReader, PdfWriter
+
+    from indexer.ingest import parse_file
+    from tests.parse_helpers import make_pdf
+
+    rng = random.Random(12)
+    header, body, title, author = (forms(generated(rng))[f] for f in ("ÅÅMMDD-XXXX", "ÅÅÅÅMMDDXXXX",
+                                                                       "ÅÅMMDD+XXXX", "ÅÅMMDDXXXX"))
+    running = f"Beslut om bistånd, {header}"  # repeated on every page: dropped from the text layer
+    pages = [[running, f"§ {n} Bistånd", "Beslut", f"Nämnden beviljar {what} till sökande {body}.",
+              f"Sida {n} av 3"]
+             for n, what in ((1, "bistånd"), (2, "hemtjänst"), (3, "färdtjänst"))]
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(make_pdf(pages))))
+    writer.add_metadata({"/Title": f"Beslut {title}", "/Author": f"Handläggare {author}"})
+    path = tmp_path / "beslut.pdf"
+    with path.open("wb") as handle:
+        writer.write(handle)
+    parsed = parse_file(path)
+    dumped = json.dumps(parsed.to_dict(), ensure_ascii=False)
+    for number in (header, body, title, author):
+        for form in _digit_forms(number):
+            assert form not in dumped, form
+    assert [i.paragraph for i in parsed.items] == [1, 2, 3]
+    assert all(f"sökande {MASK}" in i.text for i in parsed.items)
+    # the body's three, the running header once (only the printed first page holds it), the title's
+    # and the author's
+    assert parsed.document.personnummer_masked == 3 + 1 + 1 + 1
 
 
 # --------------------------------------------------------------------------- end to end
