@@ -23,9 +23,9 @@ phone number, not a personnummer.
 Every match becomes :data:`MASK` (``ÅÅMMDD-XXXX``): the same for every form, so the mask keeps
 nothing of the number, not even its century, separator (``+`` tells age over 100) or length.
 
->>> mask_personnummer("Sökande: Test Testsson, 121212-1212.")
+>>> mask_personnummer("Sökande: Test Testsson, 20991231-1231.")  # born in 2099: nobody's number
 Masked(text='Sökande: Test Testsson, ÅÅMMDD-XXXX.', count=1)
->>> mask_personnummer("Dnr KS 2023-121212-1212, tel 1212121212").count
+>>> mask_personnummer("Dnr KS 2023-991231-1231, tel 9912311231, 20991231-1232").count
 0
 """
 

@@ -44,6 +44,14 @@ def forms(number: tuple[str, str, str]) -> dict[str, str]:
             "ÅÅÅÅMMDDXXXX": f"{century}{yymmdd}{serial}"}
 
 
+def test_the_module_examples_hold():
+    import doctest
+
+    import indexer.personnummer
+
+    assert doctest.testmod(indexer.personnummer).failed == 0
+
+
 def test_the_luhn_digit_matches_an_independent_computation():
     rng = random.Random(1)
     for _ in range(500):
