@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from indexer.records import DocumentMeta, IndexedItem, Item, item_id
-from indexer.store.base import Filters, KeywordQuery
+from indexer.store.base import PARTS_NEAR, Filters, KeywordQuery
 
 DIM = 4
 EMBEDDING_MODEL = "conformance-test-model"
@@ -112,6 +112,21 @@ class StoreConformance:
         assert [h.item_id for h in loaded.keyword_search(compound, Filters(), 10)] == [archive[0][1][0].id]
         parts_only = KeywordQuery((("x", "budget", "regionen"),), ((("x",), ("budget", "regionen")),))
         assert [h.item_id for h in loaded.keyword_search(parts_only, Filters(), 10)] == [archive[0][1][1].id]
+
+    def test_keyword_compound_parts_must_be_near_each_other(self, store):
+        filler = " ".join(f"ord{i}" for i in range(PARTS_NEAR + 20))
+        doc, items = make_document("far.txt", items=[
+            ("tjänster", f"tjänster i hemmet {filler}", [], [unit(1, 0, 0, 0)]),
+            ("hem", f"hem {filler} tjänst", [], [unit(0, 1, 0, 0)]),
+        ])
+        store.write_document(doc, items)
+        query = KeywordQuery((("hemtjänst", "hem", "tjänst"),), ((("hemtjänst",), ("hem", "tjänster")),))
+        # the second item holds "hem" and "tjänst" further apart than PARTS_NEAR: no match
+        near = KeywordQuery((("hem", "tjänst"),), ((("hem", "tjänst"),),))
+        assert [h.item_id for h in store.keyword_search(near, Filters(), 10)] == []
+        close = KeywordQuery((("tjänster", "hemmet"),), ((("tjänster", "hemmet"),),))
+        assert [h.item_id for h in store.keyword_search(close, Filters(), 10)] == [items[0].id]
+        assert store.keyword_search(query, Filters(), 10) == []  # "hem" (a term of its own) is not near "tjänster"
 
     def test_keyword_minimum_match(self, loaded, archive):
         both = KeywordQuery((("budget",), ("spårväg",)), minimum_match=2)

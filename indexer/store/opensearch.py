@@ -39,7 +39,9 @@ from urllib.parse import urlsplit, urlunsplit
 import numpy as np
 
 from indexer.records import DocumentMeta, IndexedItem
-from indexer.store.base import FACET_FIELDS, Filters, KeywordQuery, Scored, StoredItem, StoreStats, count_values
+from indexer.store.base import (
+    FACET_FIELDS, PARTS_NEAR, Filters, KeywordQuery, Scored, StoredItem, StoreStats, count_values,
+)
 from indexer.store.sqlite import TEXT_WEIGHT, TITLE_WEIGHT, StoreError
 
 log = logging.getLogger("motesok.store.opensearch")
@@ -398,6 +400,14 @@ def _term_present(term: str) -> dict[str, Any]:
                      "minimum_should_match": 1}}
 
 
+def _terms_near(terms: tuple[str, ...]) -> dict[str, Any]:
+    """All ``terms`` within ``PARTS_NEAR`` positions of each other in one field (any order), as
+    FTS5's ``NEAR`` in the SQLite store."""
+    phrase = " ".join(terms)
+    return {"bool": {"should": [{"match_phrase": {f: {"query": phrase, "slop": PARTS_NEAR + len(terms)}}}
+                                for f in ("title_terms", "text_terms")], "minimum_should_match": 1}}
+
+
 def match_clause(query: KeywordQuery) -> dict[str, Any]:
     """What makes an item a hit (``KeywordQuery.matches``), as a non-scoring clause: at least
     ``required()`` words, each matched by one alternative whose terms all occur."""
@@ -407,7 +417,7 @@ def match_clause(query: KeywordQuery) -> dict[str, Any]:
         budget -= sum(len(terms) for terms in alternatives)
         if budget < 0 and words:
             break
-        options = [{"bool": {"filter": [_term_present(t) for t in terms]}} for terms in alternatives if terms]
+        options = [_term_present(terms[0]) if len(terms) == 1 else _terms_near(terms) for terms in alternatives if terms]
         words.append({"bool": {"should": options, "minimum_should_match": 1}})
     return {"bool": {"should": words, "minimum_should_match": min(query.required(), len(words))}}
 

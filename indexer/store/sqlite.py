@@ -31,7 +31,9 @@ from indexer.store.base import (
     Scored,
     StoredItem,
     StoreStats,
+    document_times,
     matching_mask,
+    utc_now,
 )
 from indexer.store import postings
 from indexer.store.sqlite_memory import SearchMemory
@@ -52,7 +54,8 @@ CREATE TABLE IF NOT EXISTS documents (
     checksum TEXT NOT NULL,
     format TEXT NOT NULL,
     organisation TEXT, body TEXT, date TEXT, year INTEGER, doc_type TEXT, title TEXT,
-    inferred TEXT NOT NULL DEFAULT '[]'
+    inferred TEXT NOT NULL DEFAULT '[]',
+    first_indexed TEXT, last_changed TEXT  -- UTC ISO 8601 (base.document_times)
 );
 CREATE TABLE IF NOT EXISTS items (
     rowid INTEGER PRIMARY KEY,
@@ -88,18 +91,21 @@ CREATE VIRTUAL TABLE IF NOT EXISTS items_fts USING fts5(
 _ITEM_COLUMNS = (
     "i.rowid, i.id, i.document_id, i.position, i.number, i.paragraph, i.title, i.title_derived, "
     "i.section, i.text, i.decisions, i.case_numbers, i.topics, i.organisation, i.body, i.date, "
-    "i.year, i.doc_type, d.source, i.decision_kind"
+    "i.year, i.doc_type, d.source, i.decision_kind, d.first_indexed, d.last_changed"
 )
 # Columns added after the first release, with their types: an older store gets them on opening
 # (NULL for the items it holds until they are indexed again).
 _ADDED_ITEM_COLUMNS = {"decision_kind": "TEXT"}
+# (documents of an older store get NULL times; the next write of the source starts them)
+_ADDED_DOCUMENT_COLUMNS = {"first_indexed": "TEXT", "last_changed": "TEXT"}
 
 
 def _add_missing_columns(conn: sqlite3.Connection) -> None:
-    present = {row[1] for row in conn.execute("PRAGMA table_info(items)")}
-    for name, sql_type in _ADDED_ITEM_COLUMNS.items():
-        if name not in present:
-            conn.execute(f"ALTER TABLE items ADD COLUMN {name} {sql_type}")
+    for table, added in (("items", _ADDED_ITEM_COLUMNS), ("documents", _ADDED_DOCUMENT_COLUMNS)):
+        present = {row[1] for row in conn.execute(f"PRAGMA table_info({table})")}
+        for name, sql_type in added.items():
+            if name not in present:
+                conn.execute(f"ALTER TABLE {table} ADD COLUMN {name} {sql_type}")
 
 
 class StoreError(RuntimeError):
@@ -191,16 +197,23 @@ class SQLiteStore:
         return {source: (doc_id, checksum) for source, doc_id, checksum in rows}
 
     def write_document(self, document: DocumentMeta, items: list[IndexedItem]) -> None:
+        """Also sets ``document.first_indexed``/``last_changed`` (kept from the previous version)."""
         with self._lock:
             self._conn.execute("BEGIN IMMEDIATE")
             try:
+                previous = self._conn.execute(
+                    "SELECT checksum, first_indexed, last_changed FROM documents WHERE id = ?", (document.id,)
+                ).fetchone()
+                document.first_indexed, document.last_changed = document_times(previous, document.checksum, utc_now())
                 self._delete(document.id)
                 self._conn.execute(
-                    "INSERT INTO documents VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                    "INSERT INTO documents (id, source, checksum, format, organisation, body, date, year, "
+                    "doc_type, title, inferred, first_indexed, last_changed) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
                     (
                         document.id, document.source, document.checksum, document.format,
                         document.organisation, document.body, document.date, document.year,
                         document.doc_type, document.title, json.dumps(document.inferred),
+                        document.first_indexed, document.last_changed,
                     ),
                 )
                 for indexed in items:
@@ -283,7 +296,7 @@ class SQLiteStore:
                                                   f"bm25(items_fts, {TITLE_WEIGHT}, {TEXT_WEIGHT})")
         # Scores come from every term; only items that match the query's words count as hits.
         reader = self._reader()
-        matching = matching_mask(query, lambda term: memory.term_mask(term, reader), len(memory.rowids))
+        matching = matching_mask(query, lambda terms: memory.terms_mask(terms, reader), len(memory.rowids))
         keep = memory.mask(filters)
         if keep is not None:
             matching &= keep
@@ -380,8 +393,8 @@ class SQLiteStore:
     def get_document(self, document_id: str) -> tuple[DocumentMeta, list[StoredItem]] | None:
         with self._lock:
             row = self._conn.execute(
-                "SELECT source, checksum, format, organisation, body, date, year, doc_type, title, inferred "
-                "FROM documents WHERE id = ?",
+                "SELECT source, checksum, format, organisation, body, date, year, doc_type, title, inferred, "
+                "first_indexed, last_changed FROM documents WHERE id = ?",
                 (document_id,),
             ).fetchone()
             if row is None:
@@ -394,10 +407,11 @@ class SQLiteStore:
                     (document_id,),
                 )
             ]
-        source, checksum, fmt, organisation, body, date, year, doc_type, title, inferred = row
+        source, checksum, fmt, organisation, body, date, year, doc_type, title, inferred, first, changed = row
         meta = DocumentMeta(
             source=source, checksum=checksum, format=fmt, organisation=organisation, body=body,
             date=date, year=year, doc_type=doc_type, title=title, inferred=json.loads(inferred),
+            first_indexed=first, last_changed=changed,
         )
         return meta, items
 
@@ -446,13 +460,14 @@ class SQLiteStore:
 
 def _row_to_item(row: tuple) -> StoredItem:
     (_rowid, item_id, document_id, position, number, paragraph, title, title_derived, section, text,
-     decisions, case_numbers, topics, organisation, body, date, year, doc_type, source, decision_kind) = row
+     decisions, case_numbers, topics, organisation, body, date, year, doc_type, source, decision_kind,
+     first_indexed, last_changed) = row
     return StoredItem(
         id=item_id, document_id=document_id, position=position, number=number, paragraph=paragraph,
         title=title, title_derived=bool(title_derived), section=section, text=text,
         decisions=json.loads(decisions), case_numbers=json.loads(case_numbers), topics=json.loads(topics),
         organisation=organisation, body=body, date=date, year=year, doc_type=doc_type, source=source,
-        decision_kind=decision_kind,
+        decision_kind=decision_kind, first_indexed=first_indexed, last_changed=last_changed,
     )
 
 

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from indexer.store.base import Filters
+from indexer.store.base import PARTS_NEAR, Filters
 from indexer.store.postings import Postings, is_single_token
 from indexer.store.vectors import PassageVectors
 
@@ -157,17 +157,24 @@ class SearchMemory:
             self._remember(self._keyword_cache, key, found)
         return found
 
-    def term_mask(self, term: str, conn: sqlite3.Connection) -> np.ndarray:
-        """Which items hold ``term``: from the postings, or FTS5 (a phrase term, an old store)."""
-        if self.postings is not None and is_single_token(term):
-            return self.postings.present(term)
-        rows = conn.execute("SELECT rowid FROM items_fts WHERE items_fts MATCH ?",
-                            ('"' + term.replace('"', '""') + '"',)).fetchall()
+    def terms_mask(self, terms: tuple[str, ...], conn: sqlite3.Connection) -> np.ndarray:
+        """Which items hold all ``terms`` near each other (``PARTS_NEAR``; one term: anywhere):
+        from the postings, or FTS5 (several terms, a phrase term, an old store)."""
+        if len(terms) == 1 and self.postings is not None and is_single_token(terms[0]):
+            return self.postings.present(terms[0])
+        key = ("mask", terms)
+        found = self._keyword_cache.get(key)
+        if found is not None:
+            return found
+        quoted = " ".join('"' + t.replace('"', '""') + '"' for t in terms)
+        match = f"NEAR({quoted}, {PARTS_NEAR})" if len(terms) > 1 else quoted
+        rows = conn.execute("SELECT rowid FROM items_fts WHERE items_fts MATCH ?", (match,)).fetchall()
         rowids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
         mask = np.zeros(len(self.rowids), dtype=bool)
         if len(rowids) and len(self.rowids):
             index = np.minimum(np.searchsorted(self.rowids, rowids), len(self.rowids) - 1)
             mask[index[self.rowids[index] == rowids]] = True
+        self._remember(self._keyword_cache, key, mask)
         return mask
 
     def _remember(self, cache: dict, key, value) -> None:
