@@ -8,9 +8,12 @@ introduces it, most specific first:
 - the heading: ``Beslut``, ``Nämndens beslut``, ``Överenskommelse`` decide; any heading that
   names a proposal (``Förslag till beslut``, ``Förvaltningens förslag``, ``Beslutsförslag``,
   ``Arbetsutskottets förslag``) proposes;
-- a lead-in inside a decision section: ``Kommunstyrelsen föreslår att kommunfullmäktige
-  beslutar:`` turns what follows into a proposal (to another body), even under ``Beslut``;
-- the verb of a trigger line: ``beslutar``/``beslöt`` decides, ``föreslår`` proposes;
+- under a deciding heading the body's own decision stays a decision even when it proposes
+  something to another body (``Beslut`` / ``Kommunstyrelsen föreslår kommunfullmäktige besluta
+  att …``): the body decided, at that meeting, to make the proposal, and the § is where a user
+  finds that step (its text says itself that it is a proposal to fullmäktige);
+- the verb of a trigger line outside a decision section: ``beslutar``/``beslöt`` decides,
+  ``föreslår`` proposes;
 - the document's type (:func:`settle_kinds`): a kallelse or tjänsteskrivelse is written before the
   meeting it serves, so nothing in it is that meeting's decision.
 
@@ -107,25 +110,24 @@ def heading_kind(heading: str) -> str:
     return FORSLAG if re.search(r"förslag", heading, re.I) else BESLUT
 
 
-def _att_from(unit: str) -> tuple[str, bool] | None:
-    """The ``att``-clause a sentence introduces, and whether the sentence only proposes it."""
-    m = re.search(r"\b(?:beslutar|besluta|beslöt|(föreslår) [\wåäö -]{0,60}?besluta)\s+(att\s.+)$", unit)
-    return (m.group(2), bool(m.group(1))) if m else None
+def _att_from(unit: str) -> str | None:
+    """The ``att``-clause a sentence introduces (``… beslutar att …``, ``… föreslår … besluta att …``)."""
+    m = re.search(r"\b(?:beslutar|besluta|beslöt|föreslår [\wåäö -]{0,60}?besluta)\s+(att\s.+)$", unit)
+    return m.group(1) if m else None
 
 
 def _decisions_from_units(units: list[str], kind: str) -> list[tuple[str, str]]:
-    """Decision texts of a section's units, each with its kind: the heading's ``kind`` unless a
-    lead-in hands the decision on (``… föreslår att kommunfullmäktige beslutar:``)."""
+    """Decision texts of a section's units, each with the heading's ``kind`` (a lead-in that hands
+    a proposal on, ``… föreslår att kommunfullmäktige beslutar:``, is still this body's decision)."""
     out: list[tuple[str, str]] = []
     after_lead = False
-    current = kind
     for u in units:
         if re.match(r"^att\s", u):
-            out.append((u, current))
+            out.append((u, kind))
             after_lead = False
             continue
         if re.match(r"^(?:\d{1,2}[.)]|[a-z][.)]|[-–•])\s", u):
-            out.append((u, current))
+            out.append((u, kind))
             continue
         if u.endswith(":") or _TRIGGER_TAIL.search(u):
             # a lead-in ("… föreslår att kommunfullmäktige beslutar:"); keep any sentences before it
@@ -135,15 +137,13 @@ def _decisions_from_units(units: list[str], kind: str) -> list[tuple[str, str]]:
             elif u.endswith(":") and _DECISION_VERB.search(u) and not re.search(r"\bbeslut|\bförsl|\bföresl", u, re.I):
                 # a lead-in that is itself the decision ("Till ledamöter utses:"), its list follows
                 out.append((u, kind))
-            # what follows a lead-in is proposed when the lead-in proposes, else the heading says
-            current = FORSLAG if _PROPOSES.search(sentences[-1]) else kind
             after_lead = True
             continue
         att = _att_from(u)
         if att:
-            out.append((att[0], FORSLAG if att[1] else kind))
+            out.append((att, kind))
         elif after_lead or _DECISION_VERB.search(u):
-            out.append((u, current if after_lead else kind))
+            out.append((u, kind))
     return out
 
 

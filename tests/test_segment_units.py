@@ -216,7 +216,9 @@ Mötet avslutas.
     doc = parse_text(text, "a.txt")
     assert [(i.number, i.title) for i in doc.items] == [(1, "Mötets öppnande"), (2, "Kommunikationsplan"),
                                                         (3, "Avslut")]
-    assert doc.items[1].decisions == ["Ställa samman artiklar", "Översända presentationer"]
+    # the lead-in decides too (it approves the plan), its points follow it
+    assert doc.items[1].decisions == ["Kommunrevisionen godkänner planen och uppdrar åt konsulten att",
+                                      "Ställa samman artiklar", "Översända presentationer"]
     assert doc.document.doc_type == "anteckningar"
 
 
