@@ -31,6 +31,10 @@ class DocumentMeta:
     # personnummer/samordningsnummer masked when the document was read (indexer/personnummer.py);
     # not stored in the index yet, so a document read back from a store says 0
     personnummer_masked: int = 0
+    # when the store first held this source and when its content last changed (UTC ISO 8601, set
+    # by the store on write and kept across re-index and --rebuild; None before it was stored)
+    first_indexed: str | None = None
+    last_changed: str | None = None
 
     @property
     def contained_personnummer(self) -> bool:

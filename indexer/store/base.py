@@ -128,12 +128,36 @@ class StoredItem:
     doc_type: str | None
     source: str
     decision_kind: str | None = None  # "beslut" or "förslag"; None without decisions (or from an old store)
+    # the document's first-indexed and last-changed times (UTC ISO 8601; None from an old store)
+    first_indexed: str | None = None
+    last_changed: str | None = None
 
     def facet_values(self, facet: str) -> list[Any]:
         if facet == "topic":
             return list(self.topics)
         value = getattr(self, facet)
         return [] if value is None else [value]
+
+
+def utc_now() -> str:
+    """Now, as stores record it: UTC ISO 8601 with microseconds, so the strings sort in time order."""
+    from datetime import datetime, timezone
+
+    return datetime.now(timezone.utc).isoformat(timespec="microseconds")
+
+
+def document_times(previous: tuple[str, str | None, str | None] | None, checksum: str, now: str) -> tuple[str, str]:
+    """``(first_indexed, last_changed)`` of a document about to be written, from what the store held
+    for the same source (``(checksum, first_indexed, last_changed)``, or None): the first time is
+    kept; the last-changed time moves only when the content did (a forced re-index or a --rebuild
+    of an unchanged file keeps it). An old store without the times starts counting now."""
+    if previous is None:
+        return now, now
+    old_checksum, first, changed = previous
+    first = first or now
+    if old_checksum == checksum and changed:
+        return first, changed
+    return first, now
 
 
 @dataclass
