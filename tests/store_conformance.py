@@ -93,6 +93,38 @@ class StoreConformance:
         assert [by_id[i.id].decision_kind for i in items] == ["beslut", "förslag", None]
         assert [s.decision_kind for s in store.get_document(doc.id)[1]] == ["beslut", "förslag", None]
 
+    def test_document_times_kept_across_rewrite_and_rebuild(self, store, archive):
+        """first_indexed stays from the first write; last_changed moves only with the content,
+        whether the source is written again (index --force) or the index is rebuilt."""
+        from contextlib import nullcontext
+
+        doc, items = archive[0]
+        store.write_document(doc, items)
+        meta = store.get_document(doc.id)[0]
+        first, changed = meta.first_indexed, meta.last_changed
+        assert first and first == changed
+        assert {s.first_indexed for s in store.get_items([i.id for i in items])} == {first}
+
+        def rewrite(checksum: str):
+            again, again_items = make_document("rs-2021.txt", checksum=checksum,
+                                               items=[("budget", "budget", [], [unit(0, 1, 0, 0)])])
+            store.write_document(again, again_items)
+            meta = store.get_document(again.id)[0]
+            stored = store.get_items([again_items[0].id])[0]
+            assert (stored.first_indexed, stored.last_changed) == (meta.first_indexed, meta.last_changed)
+            return meta.first_indexed, meta.last_changed
+
+        assert rewrite("c1") == (first, changed)  # same content: nothing changed
+        first_after, changed_after = rewrite("c2")
+        assert first_after == first and changed_after > changed
+        rebuild = getattr(store, "full_reindex", None)
+        with rebuild() if rebuild else nullcontext():
+            kept = rewrite("c2")
+        assert store.get_document(doc.id)[0].first_indexed == first == kept[0] and kept[1] == changed_after
+        newer, newer_items = archive[1]
+        store.write_document(newer, newer_items)
+        assert store.get_document(newer.id)[0].first_indexed > changed_after
+
     def test_checksums(self, loaded, archive):
         sums = loaded.document_checksums()
         assert sums[archive[1][0].source] == (archive[1][0].id, "c1")

@@ -69,6 +69,30 @@ def test_a_store_from_before_typed_decisions_opens_and_keeps_its_items(tmp_path,
     reopened.close()
 
 
+def test_a_store_from_before_document_times_opens_and_starts_them_on_the_next_write(tmp_path, archive):
+    import sqlite3
+
+    from indexer.store.sqlite import DB_NAME
+
+    store = SQLiteStore(tmp_path, embedding_model=EMBEDDING_MODEL, dim=DIM)
+    doc, items = archive[0]
+    store.write_document(doc, items)
+    store.close()
+    conn = sqlite3.connect(tmp_path / DB_NAME)  # the documents table as it was before the times
+    conn.execute("ALTER TABLE documents DROP COLUMN first_indexed")
+    conn.execute("ALTER TABLE documents DROP COLUMN last_changed")
+    conn.commit()
+    conn.close()
+    reopened = SQLiteStore(tmp_path, embedding_model=EMBEDDING_MODEL, dim=DIM)
+    meta, old = reopened.get_document(doc.id)
+    assert meta.first_indexed is None and [s.id for s in old] == [i.id for i in items]
+    again, again_items = make_document("rs-2021.txt", items=[("budget", "budget", [], [unit(0, 1, 0, 0)])])
+    reopened.write_document(again, again_items)
+    meta = reopened.get_document(doc.id)[0]
+    assert meta.first_indexed and meta.last_changed == meta.first_indexed
+    reopened.close()
+
+
 def test_unwritable_data_dir_is_a_clear_error(tmp_path):
     blocker = tmp_path / "file"
     blocker.write_text("x")

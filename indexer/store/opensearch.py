@@ -41,6 +41,7 @@ import numpy as np
 from indexer.records import DocumentMeta, IndexedItem
 from indexer.store.base import (
     FACET_FIELDS, PARTS_NEAR, Filters, KeywordQuery, Scored, StoredItem, StoreStats, count_values,
+    document_times, utc_now,
 )
 from indexer.store.sqlite import TEXT_WEIGHT, TITLE_WEIGHT, StoreError
 
@@ -199,6 +200,9 @@ def index_body(dim: int, embedding_model: str | None, analysis: dict[str, Any] |
                 "checksum": keyword,
                 "format": keyword,
                 "inferred": keyword,
+                # UTC ISO 8601 strings (sortable as strings), copied onto items: base.document_times
+                "first_indexed": keyword,
+                "last_changed": keyword,
                 # facet fields, copied onto items and passages so filters need no join
                 "organisation": keyword,
                 "body": keyword,
@@ -249,10 +253,14 @@ def _facets(document: DocumentMeta) -> dict[str, Any]:
             "date": document.date, "year": document.year}
 
 
+def _times(document: DocumentMeta) -> dict[str, Any]:
+    return {"first_indexed": document.first_indexed, "last_changed": document.last_changed}
+
+
 def document_source(document: DocumentMeta, generation: str) -> dict[str, Any]:
     return {"kind": KIND_DOCUMENT, "generation": generation, "document_id": document.id,
             "source": document.source, "checksum": document.checksum, "format": document.format,
-            "title": document.title, "inferred": list(document.inferred), **_facets(document)}
+            "title": document.title, "inferred": list(document.inferred), **_facets(document), **_times(document)}
 
 
 def item_source(document: DocumentMeta, indexed: IndexedItem, generation: str) -> dict[str, Any]:
@@ -265,6 +273,7 @@ def item_source(document: DocumentMeta, indexed: IndexedItem, generation: str) -
         "decision_kind": item.decision_kind,
         "case_numbers": list(item.case_numbers), "topics": list(indexed.topics),
         "title_terms": indexed.title_terms, "text_terms": indexed.text_terms, **_facets(document),
+        **_times(document),
     }
 
 
@@ -565,6 +574,7 @@ def stored_item_from_source(src: dict[str, Any]) -> StoredItem:
         case_numbers=list(src.get("case_numbers") or []), topics=list(src.get("topics") or []),
         organisation=src.get("organisation"), body=src.get("body"), date=src.get("date"), year=src.get("year"),
         doc_type=src.get("doc_type"), source=src.get("source") or "", decision_kind=src.get("decision_kind"),
+        first_indexed=src.get("first_indexed"), last_changed=src.get("last_changed"),
     )
 
 
@@ -573,6 +583,7 @@ def document_meta_from_source(src: dict[str, Any]) -> DocumentMeta:
         source=src["source"], checksum=src["checksum"], format=src.get("format") or "",
         organisation=src.get("organisation"), body=src.get("body"), date=src.get("date"), year=src.get("year"),
         doc_type=src.get("doc_type"), title=src.get("title"), inferred=list(src.get("inferred") or []),
+        first_indexed=src.get("first_indexed"), last_changed=src.get("last_changed"),
     )
 
 
@@ -729,6 +740,11 @@ class OpenSearchStore:
             # an index built before decisions were typed; its mapping is strict, so add the field
             with self._errors(f"add the field decision_kind to the index {index}"):
                 self.client.indices.put_mapping(index=index, body={"properties": {"decision_kind": {"type": "keyword"}}})
+        if properties and "first_indexed" not in properties:
+            # an index built before documents carried their times (they start at the next write)
+            with self._errors(f"add the document time fields to the index {index}"):
+                self.client.indices.put_mapping(index=index, body={"properties": {
+                    "first_indexed": {"type": "keyword"}, "last_changed": {"type": "keyword"}}})
         return index
 
     @property
@@ -843,6 +859,7 @@ class OpenSearchStore:
         if not pairs:
             return []
         index = self._write_index
+        self._stamp_times([document for document, _ in pairs])
         generation = uuid.uuid4().hex
         actions: list[dict[str, Any]] = []
         owners: dict[str, str] = {}
@@ -870,6 +887,18 @@ class OpenSearchStore:
             self._rebuild_written.update(document.id for document, _ in pairs)
         self.failures.extend(failures)
         return failures
+
+    def _stamp_times(self, documents: list[DocumentMeta]) -> None:
+        """Set each document's first-indexed/last-changed times from the version the alias serves
+        (during a --rebuild that is still the old index, so the times carry over)."""
+        with self._errors("read document times"):
+            found = self._mget([document_doc_id(d.id) for d in documents],
+                               ["checksum", "first_indexed", "last_changed"])
+        now = utc_now()
+        for document in documents:
+            src = found.get(document_doc_id(document.id))
+            previous = (src.get("checksum"), src.get("first_indexed"), src.get("last_changed")) if src else None
+            document.first_indexed, document.last_changed = document_times(previous, document.checksum, now)
 
     def _bulk(self, actions: list[dict[str, Any]], owners: dict[str, str]) -> list[BulkFailure]:
         if not actions:
