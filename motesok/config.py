@@ -80,6 +80,20 @@ class Settings(BaseSettings):
     api_token: str | None = Field(None, description="Token required by write operations over HTTP; none means they are off.")
     cors_origins: list[str] = Field(default_factory=list, description="Origins allowed by CORS; empty means CORS off.")
     log_queries: bool = Field(False, description="Include query text in INFO request logs.")
+
+    # -- feeds and e-mail digests of saved searches (search_api/feeds.py, search_api/alerts.py) --
+    public_base_url: str | None = Field(None, description=(
+        "Address of the site as readers reach it (https://motesok.example.se), for links in feeds and e-mails; "
+        "unset: feeds use the request's address and `alerts send` refuses to run."))
+    secret_key: str | None = Field(None, description=(
+        "Key that signs unsubscribe links; unset: one is generated and kept in DATA_DIR/secret_key."))
+    smtp_host: str = Field("localhost", description="SMTP server for e-mail digests.")
+    smtp_port: int = Field(25, ge=1, le=65535, description="SMTP port (587 with STARTTLS, 25 for a local relay).")
+    smtp_starttls: bool = Field(False, description="Upgrade the SMTP connection with STARTTLS before logging in.")
+    smtp_user: str | None = Field(None, description="SMTP user name (none: no login).")
+    smtp_password: str | None = Field(None, description="SMTP password.")
+    smtp_sender: str = Field("motesok@localhost", description="From address of the digests.")
+    smtp_timeout: float = Field(30.0, gt=0, description="Seconds to wait for the SMTP server.")
     log_level: str = Field("INFO", description="Logging level.")
 
     @field_validator("api_token")
@@ -88,6 +102,34 @@ class Settings(BaseSettings):
         if value is not None and len(value) < 16:
             raise ValueError("MOTESOK_API_TOKEN must be at least 16 characters")
         return value
+
+
+def secret_key(settings: Settings) -> bytes:
+    """The key that signs unsubscribe links: MOTESOK_SECRET_KEY, else one generated once and kept
+    (owner-readable only) in the data directory, so links in sent e-mails stay valid across runs."""
+    if settings.secret_key:
+        return settings.secret_key.encode("utf-8")
+    import os
+    import secrets
+
+    path = settings.data_dir / "secret_key"
+    try:
+        return path.read_bytes().strip()
+    except FileNotFoundError:
+        pass
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_hex(32).encode("ascii")
+    temporary = path.with_name(f".secret_key.{os.getpid()}.{secrets.token_hex(4)}")
+    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(key)
+    try:  # a link appears whole or not at all: two processes starting at once keep the first key
+        os.link(temporary, path)
+    except FileExistsError:
+        key = path.read_bytes().strip()
+    finally:
+        temporary.unlink()
+    return key
 
 
 @lru_cache(maxsize=1)

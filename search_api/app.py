@@ -22,6 +22,7 @@ from fastapi.responses import JSONResponse, Response, StreamingResponse
 
 from motesok import __version__
 from motesok.config import Settings, get_settings
+from search_api.feeds import FeedParams, atom_feed, describe, newest_matches
 from search_api.schemas import SearchParams, SearchResponse
 from search_api.service import SearchService
 
@@ -143,6 +144,19 @@ def create_app(settings: Settings | None = None, service: SearchService | None =
                                      headers={"Content-Disposition": 'attachment; filename="motesok.jsonl"'})
         return StreamingResponse(_csv_rows(items), media_type="text/csv; charset=utf-8",
                                  headers={"Content-Disposition": 'attachment; filename="motesok.csv"'})
+
+    @app.get("/feed", tags=["bevaka"], response_class=Response,
+             responses={200: {"content": {"application/atom+xml": {}}}})
+    def feed(params: Annotated[FeedParams, Query()], request: Request, service: ServiceDep) -> Response:
+        """Atom 1.0 feed of a search (the parameters of /api/search; ``q`` may be left out when a
+        filter is given, e.g. ``/feed?body=Kommunstyrelsen``): its matches, newest first by the time
+        they were first indexed, then by meeting date; ``limit`` entries (default 10)."""
+        base = (settings.public_base_url or str(request.base_url)).rstrip("/")
+        query = request.url.query
+        entries = newest_matches(service, params)
+        xml = atom_feed(entries, title=describe(params), feed_url=f"{base}/feed?{query}",
+                        page_url=f"{base}/?{query}" if params.q else f"{base}/", base_url=base, limit=params.limit)
+        return Response(xml, media_type="application/atom+xml; charset=utf-8")
 
     @app.get("/api/health", tags=["drift"])
     def health(service: ServiceDep) -> JSONResponse:

@@ -139,6 +139,10 @@ class PageState:
     def only_value(self, facet: str, value: str) -> "PageState":
         return replace(self, filters={**self.filters, facet: (value,)})
 
+    def feed_url(self) -> str:
+        """The Atom feed of this search (search_api/feeds.py): same filters, newest indexed first."""
+        return "/feed?" + urlencode([p for p in self.pairs() if p[0] not in ("offset", "sort")])
+
     def export_url(self, fmt: str) -> str:
         pairs = [p for p in self.pairs() if p[0] != "offset"]
         return "/api/export?" + urlencode([*pairs, ("format", fmt)])
@@ -382,6 +386,7 @@ def register_pages(app: FastAPI) -> None:
             },
             export_csv=state.export_url("csv"),
             export_jsonl=state.export_url("jsonl"),
+            feed_url=state.feed_url(),
             semantic_url=state.url(mode="semantic") if state.mode != "semantic" else None,
         )
         return render("search.html", **context)
