@@ -29,8 +29,13 @@ class DocumentMeta:
     # shown by ``motesok parse``, not stored in the index
     evidence: dict[str, str] = field(default_factory=dict)
     # personnummer/samordningsnummer masked when the document was read (indexer/personnummer.py);
-    # not stored in the index yet, so a document read back from a store says 0
+    # stored with the document: its original file is never served when this is above 0
     personnummer_masked: int = 0
+    # the publisher's address of the document (sidecar/manifest ``url``): shown as its source
+    url: str | None = None
+    # read by OCR (no text layer), with Tesseract's mean word confidence (0–100)
+    ocr: bool = False
+    ocr_confidence: float | None = None
     # when the store first held this source and when its content last changed (UTC ISO 8601, set
     # by the store on write and kept across re-index and --rebuild; None before it was stored)
     first_indexed: str | None = None

@@ -125,6 +125,27 @@ class StoreConformance:
         store.write_document(newer, newer_items)
         assert store.get_document(newer.id)[0].first_indexed > changed_after
 
+    def test_pages_labels_and_publication_fields_round_trip(self, store, archive):
+        """Page numbers and the printed § label per item; the publisher's url, the personnummer
+        count and the OCR mark per document (copied onto its items): written, read back alike."""
+        doc, items = archive[0]
+        doc.url, doc.personnummer_masked, doc.ocr, doc.ocr_confidence = "https://example.org/p.pdf", 2, True, 91.5
+        pages = [(1, 1, "90"), (2, 3, "91 a"), (None, None, None)]
+        for indexed, (start, end, label) in zip(items, pages):
+            indexed.item.page_start, indexed.item.page_end, indexed.item.paragraph_label = start, end, label
+        store.write_document(doc, items)
+        meta, stored = store.get_document(doc.id)
+        assert (meta.url, meta.personnummer_masked, meta.ocr, meta.ocr_confidence) == (
+            "https://example.org/p.pdf", 2, True, 91.5)
+        assert [(s.page_start, s.page_end, s.paragraph_label) for s in stored] == pages
+        got = store.get_items([items[1].id])[0]
+        assert (got.page_start, got.page_end, got.paragraph_label) == (2, 3, "91 a")
+        assert (got.url, got.personnummer_masked, got.ocr) == ("https://example.org/p.pdf", 2, True)
+        other, other_items = archive[1]  # defaults: no url, no personnummer, not OCR'd
+        store.write_document(other, other_items)
+        meta = store.get_document(other.id)[0]
+        assert (meta.url, meta.personnummer_masked, meta.ocr, meta.ocr_confidence) == (None, 0, False, None)
+
     def test_checksums(self, loaded, archive):
         sums = loaded.document_checksums()
         assert sums[archive[1][0].source] == (archive[1][0].id, "c1")

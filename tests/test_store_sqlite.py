@@ -148,3 +148,31 @@ def test_a_store_without_postings_falls_back_to_fts5(tmp_path, archive):
     assert [h.item_id for h in without] == [h.item_id for h in with_postings]
     assert [h.score for h in without] == pytest.approx([h.score for h in with_postings], rel=1e-5)
     store.close()
+
+
+def test_a_store_from_before_pages_and_originals_opens_and_fills_them_on_the_next_write(tmp_path, archive):
+    import sqlite3
+
+    from indexer.store.sqlite import DB_NAME
+
+    store = SQLiteStore(tmp_path, embedding_model=EMBEDDING_MODEL, dim=DIM)
+    doc, items = archive[0]
+    store.write_document(doc, items)
+    store.close()
+    conn = sqlite3.connect(tmp_path / DB_NAME)  # the tables as they were before these columns
+    for column in ("paragraph_label", "page_start", "page_end"):
+        conn.execute(f"ALTER TABLE items DROP COLUMN {column}")
+    for column in ("url", "personnummer_masked", "ocr", "ocr_confidence"):
+        conn.execute(f"ALTER TABLE documents DROP COLUMN {column}")
+    conn.commit()
+    conn.close()
+    reopened = SQLiteStore(tmp_path, embedding_model=EMBEDDING_MODEL, dim=DIM)
+    meta, old = reopened.get_document(doc.id)
+    assert [s.id for s in old] == [i.id for i in items] and all(s.page_start is None for s in old)
+    assert (meta.url, meta.personnummer_masked, meta.ocr) == (None, 0, False)
+    other, other_items = archive[1]
+    other.personnummer_masked, other_items[0].item.page_start, other_items[0].item.page_end = 1, 4, 5
+    reopened.write_document(other, other_items)
+    got = reopened.get_items([other_items[0].id])[0]
+    assert (got.page_start, got.page_end, got.personnummer_masked) == (4, 5, 1)
+    reopened.close()

@@ -131,6 +131,14 @@ class StoredItem:
     # the document's first-indexed and last-changed times (UTC ISO 8601; None from an old store)
     first_indexed: str | None = None
     last_changed: str | None = None
+    # the § as printed ("3 a") and the pages the item spans (PDF); None from an old store
+    paragraph_label: str | None = None
+    page_start: int | None = None
+    page_end: int | None = None
+    # the document's publisher address, personnummer count and OCR mark (copied for hits)
+    url: str | None = None
+    personnummer_masked: int = 0
+    ocr: bool = False
 
     def facet_values(self, facet: str) -> list[Any]:
         if facet == "topic":

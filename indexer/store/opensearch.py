@@ -52,6 +52,16 @@ SCHEMA_VERSION = "1"
 KIND_DOCUMENT = "document"
 KIND_ITEM = "item"
 KIND_PASSAGE = "passage"
+# Fields added after the first mapping: an older index gets them by put_mapping on opening (its
+# documents and items lack them until they are written again). ``index: False`` where nothing searches.
+ADDED_FIELDS_DOCUMENT: dict[str, dict[str, Any]] = {
+    "url": {"type": "keyword", "index": False}, "personnummer_masked": {"type": "integer"},
+    "ocr": {"type": "boolean"}, "ocr_confidence": {"type": "float", "index": False},
+}
+ADDED_FIELDS_ITEM: dict[str, dict[str, Any]] = {
+    "paragraph_label": {"type": "keyword", "index": False}, "page_start": {"type": "integer"},
+    "page_end": {"type": "integer"},
+}
 
 #: Analyzer over the pre-analysed terms: whitespace split + lowercase (like SQLite's unicode61).
 TERMS_ANALYZER = "motesok_terms"
@@ -203,6 +213,8 @@ def index_body(dim: int, embedding_model: str | None, analysis: dict[str, Any] |
                 # UTC ISO 8601 strings (sortable as strings), copied onto items: base.document_times
                 "first_indexed": keyword,
                 "last_changed": keyword,
+                # the publisher's address, personnummer count and OCR mark, copied onto items
+                **ADDED_FIELDS_DOCUMENT,
                 # facet fields, copied onto items and passages so filters need no join
                 "organisation": keyword,
                 "body": keyword,
@@ -222,6 +234,7 @@ def index_body(dim: int, embedding_model: str | None, analysis: dict[str, Any] |
                 "text": swedish(),
                 "decisions": swedish(),
                 "decision_kind": keyword,
+                **ADDED_FIELDS_ITEM,
                 "case_numbers": keyword,
                 "title_terms": terms,
                 "text_terms": terms,
@@ -257,10 +270,16 @@ def _times(document: DocumentMeta) -> dict[str, Any]:
     return {"first_indexed": document.first_indexed, "last_changed": document.last_changed}
 
 
+def _publication(document: DocumentMeta) -> dict[str, Any]:
+    return {"url": document.url, "personnummer_masked": document.personnummer_masked, "ocr": document.ocr,
+            "ocr_confidence": document.ocr_confidence}
+
+
 def document_source(document: DocumentMeta, generation: str) -> dict[str, Any]:
     return {"kind": KIND_DOCUMENT, "generation": generation, "document_id": document.id,
             "source": document.source, "checksum": document.checksum, "format": document.format,
-            "title": document.title, "inferred": list(document.inferred), **_facets(document), **_times(document)}
+            "title": document.title, "inferred": list(document.inferred), **_facets(document), **_times(document),
+            **_publication(document)}
 
 
 def item_source(document: DocumentMeta, indexed: IndexedItem, generation: str) -> dict[str, Any]:
@@ -271,9 +290,10 @@ def item_source(document: DocumentMeta, indexed: IndexedItem, generation: str) -
         "paragraph": item.paragraph, "title": item.title, "title_derived": bool(item.title_derived),
         "section": item.section, "text": item.text, "decisions": list(item.decisions),
         "decision_kind": item.decision_kind,
+        "paragraph_label": item.paragraph_label, "page_start": item.page_start, "page_end": item.page_end,
         "case_numbers": list(item.case_numbers), "topics": list(indexed.topics),
         "title_terms": indexed.title_terms, "text_terms": indexed.text_terms, **_facets(document),
-        **_times(document),
+        **_times(document), **_publication(document),
     }
 
 
@@ -575,6 +595,8 @@ def stored_item_from_source(src: dict[str, Any]) -> StoredItem:
         organisation=src.get("organisation"), body=src.get("body"), date=src.get("date"), year=src.get("year"),
         doc_type=src.get("doc_type"), source=src.get("source") or "", decision_kind=src.get("decision_kind"),
         first_indexed=src.get("first_indexed"), last_changed=src.get("last_changed"),
+        paragraph_label=src.get("paragraph_label"), page_start=src.get("page_start"), page_end=src.get("page_end"),
+        url=src.get("url"), personnummer_masked=src.get("personnummer_masked") or 0, ocr=bool(src.get("ocr")),
     )
 
 
@@ -584,6 +606,8 @@ def document_meta_from_source(src: dict[str, Any]) -> DocumentMeta:
         organisation=src.get("organisation"), body=src.get("body"), date=src.get("date"), year=src.get("year"),
         doc_type=src.get("doc_type"), title=src.get("title"), inferred=list(src.get("inferred") or []),
         first_indexed=src.get("first_indexed"), last_changed=src.get("last_changed"),
+        url=src.get("url"), personnummer_masked=src.get("personnummer_masked") or 0, ocr=bool(src.get("ocr")),
+        ocr_confidence=src.get("ocr_confidence"),
     )
 
 
@@ -745,6 +769,12 @@ class OpenSearchStore:
             with self._errors(f"add the document time fields to the index {index}"):
                 self.client.indices.put_mapping(index=index, body={"properties": {
                     "first_indexed": {"type": "keyword"}, "last_changed": {"type": "keyword"}}})
+        missing = {name: spec for name, spec in {**ADDED_FIELDS_DOCUMENT, **ADDED_FIELDS_ITEM}.items()
+                   if name not in properties}
+        if properties and missing:
+            # an index built before page numbers, § labels, source addresses and OCR marks were stored
+            with self._errors(f"add the fields {', '.join(missing)} to the index {index}"):
+                self.client.indices.put_mapping(index=index, body={"properties": missing})
         return index
 
     @property

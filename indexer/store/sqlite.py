@@ -55,7 +55,8 @@ CREATE TABLE IF NOT EXISTS documents (
     format TEXT NOT NULL,
     organisation TEXT, body TEXT, date TEXT, year INTEGER, doc_type TEXT, title TEXT,
     inferred TEXT NOT NULL DEFAULT '[]',
-    first_indexed TEXT, last_changed TEXT  -- UTC ISO 8601 (base.document_times)
+    first_indexed TEXT, last_changed TEXT,  -- UTC ISO 8601 (base.document_times)
+    url TEXT, personnummer_masked INTEGER NOT NULL DEFAULT 0, ocr INTEGER NOT NULL DEFAULT 0, ocr_confidence REAL
 );
 CREATE TABLE IF NOT EXISTS items (
     rowid INTEGER PRIMARY KEY,
@@ -68,7 +69,8 @@ CREATE TABLE IF NOT EXISTS items (
     decisions TEXT NOT NULL, case_numbers TEXT NOT NULL, topics TEXT NOT NULL,
     -- facet fields copied from the document so filters need no join
     organisation TEXT, body TEXT, date TEXT, year INTEGER, doc_type TEXT,
-    decision_kind TEXT
+    decision_kind TEXT,
+    paragraph_label TEXT, page_start INTEGER, page_end INTEGER
 );
 CREATE INDEX IF NOT EXISTS items_document ON items(document_id, position);
 CREATE INDEX IF NOT EXISTS items_date ON items(date);
@@ -91,13 +93,17 @@ CREATE VIRTUAL TABLE IF NOT EXISTS items_fts USING fts5(
 _ITEM_COLUMNS = (
     "i.rowid, i.id, i.document_id, i.position, i.number, i.paragraph, i.title, i.title_derived, "
     "i.section, i.text, i.decisions, i.case_numbers, i.topics, i.organisation, i.body, i.date, "
-    "i.year, i.doc_type, d.source, i.decision_kind, d.first_indexed, d.last_changed"
+    "i.year, i.doc_type, d.source, i.decision_kind, d.first_indexed, d.last_changed, "
+    "i.paragraph_label, i.page_start, i.page_end, d.url, d.personnummer_masked, d.ocr"
 )
 # Columns added after the first release, with their types: an older store gets them on opening
 # (NULL for the items it holds until they are indexed again).
-_ADDED_ITEM_COLUMNS = {"decision_kind": "TEXT"}
+_ADDED_ITEM_COLUMNS = {"decision_kind": "TEXT", "paragraph_label": "TEXT", "page_start": "INTEGER",
+                       "page_end": "INTEGER"}
 # (documents of an older store get NULL times; the next write of the source starts them)
-_ADDED_DOCUMENT_COLUMNS = {"first_indexed": "TEXT", "last_changed": "TEXT"}
+_ADDED_DOCUMENT_COLUMNS = {"first_indexed": "TEXT", "last_changed": "TEXT", "url": "TEXT",
+                           "personnummer_masked": "INTEGER NOT NULL DEFAULT 0", "ocr": "INTEGER NOT NULL DEFAULT 0",
+                           "ocr_confidence": "REAL"}
 
 
 def _add_missing_columns(conn: sqlite3.Connection) -> None:
@@ -208,12 +214,14 @@ class SQLiteStore:
                 self._delete(document.id)
                 self._conn.execute(
                     "INSERT INTO documents (id, source, checksum, format, organisation, body, date, year, "
-                    "doc_type, title, inferred, first_indexed, last_changed) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                    "doc_type, title, inferred, first_indexed, last_changed, url, personnummer_masked, ocr, "
+                    "ocr_confidence) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                     (
                         document.id, document.source, document.checksum, document.format,
                         document.organisation, document.body, document.date, document.year,
                         document.doc_type, document.title, json.dumps(document.inferred),
-                        document.first_indexed, document.last_changed,
+                        document.first_indexed, document.last_changed, document.url,
+                        document.personnummer_masked, int(document.ocr), document.ocr_confidence,
                     ),
                 )
                 for indexed in items:
@@ -228,14 +236,14 @@ class SQLiteStore:
         cursor = self._conn.execute(
             "INSERT INTO items (id, document_id, position, number, paragraph, title, title_derived, "
             "section, text, decisions, case_numbers, topics, organisation, body, date, year, doc_type, "
-            "decision_kind) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            "decision_kind, paragraph_label, page_start, page_end) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
             (
                 indexed.id, indexed.document_id, indexed.position, item.number, item.paragraph,
                 item.title, int(item.title_derived), item.section, item.text,
                 json.dumps(item.decisions, ensure_ascii=False), json.dumps(item.case_numbers, ensure_ascii=False),
                 json.dumps(indexed.topics, ensure_ascii=False),
                 document.organisation, document.body, document.date, document.year, document.doc_type,
-                item.decision_kind,
+                item.decision_kind, item.paragraph_label, item.page_start, item.page_end,
             ),
         )
         rowid = cursor.lastrowid
@@ -394,7 +402,7 @@ class SQLiteStore:
         with self._lock:
             row = self._conn.execute(
                 "SELECT source, checksum, format, organisation, body, date, year, doc_type, title, inferred, "
-                "first_indexed, last_changed FROM documents WHERE id = ?",
+                "first_indexed, last_changed, url, personnummer_masked, ocr, ocr_confidence FROM documents WHERE id = ?",
                 (document_id,),
             ).fetchone()
             if row is None:
@@ -407,11 +415,13 @@ class SQLiteStore:
                     (document_id,),
                 )
             ]
-        source, checksum, fmt, organisation, body, date, year, doc_type, title, inferred, first, changed = row
+        (source, checksum, fmt, organisation, body, date, year, doc_type, title, inferred, first, changed,
+         url, masked, ocr, ocr_confidence) = row
         meta = DocumentMeta(
             source=source, checksum=checksum, format=fmt, organisation=organisation, body=body,
             date=date, year=year, doc_type=doc_type, title=title, inferred=json.loads(inferred),
-            first_indexed=first, last_changed=changed,
+            first_indexed=first, last_changed=changed, url=url, personnummer_masked=masked or 0,
+            ocr=bool(ocr), ocr_confidence=ocr_confidence,
         )
         return meta, items
 
@@ -461,13 +471,15 @@ class SQLiteStore:
 def _row_to_item(row: tuple) -> StoredItem:
     (_rowid, item_id, document_id, position, number, paragraph, title, title_derived, section, text,
      decisions, case_numbers, topics, organisation, body, date, year, doc_type, source, decision_kind,
-     first_indexed, last_changed) = row
+     first_indexed, last_changed, paragraph_label, page_start, page_end, url, masked, ocr) = row
     return StoredItem(
         id=item_id, document_id=document_id, position=position, number=number, paragraph=paragraph,
         title=title, title_derived=bool(title_derived), section=section, text=text,
         decisions=json.loads(decisions), case_numbers=json.loads(case_numbers), topics=json.loads(topics),
         organisation=organisation, body=body, date=date, year=year, doc_type=doc_type, source=source,
         decision_kind=decision_kind, first_indexed=first_indexed, last_changed=last_changed,
+        paragraph_label=paragraph_label, page_start=page_start, page_end=page_end, url=url,
+        personnummer_masked=masked or 0, ocr=bool(ocr),
     )
 
 
