@@ -680,7 +680,7 @@ def _compose_title(meta: DocumentMeta, items: list[Item]) -> str | None:
 
 
 # -- sidecars and manifests ------------------------------------------------------------------------
-OVERRIDABLE = ("organisation", "body", "date", "year", "doc_type", "title")
+OVERRIDABLE = ("organisation", "body", "date", "year", "doc_type", "title", "url")
 
 
 class MetadataError(Exception):
@@ -745,6 +745,9 @@ def _validate(entry: object, name: str) -> dict:
             m = re.fullmatch(r"(\d{4})-(\d{2})-(\d{2})", value)
             if not m or _iso(int(m.group(1)), int(m.group(2)), int(m.group(3))) is None:
                 raise MetadataError(f"invalid metadata in {name}: date {value!r} is not a date (YYYY-MM-DD)")
+        if key == "url" and not re.fullmatch(r"https?://[^\s<>\"]+", value):
+            # the publisher's address, shown as a link: only web addresses (no file paths, no javascript:)
+            raise MetadataError(f"invalid metadata in {name}: url {value!r} is not an http(s) address")
         if key == "doc_type" and value not in DOC_TYPES:
             raise MetadataError(f"invalid metadata in {name}: doc_type {value!r} is not one of "
                                 f"{', '.join(DOC_TYPES)}")

@@ -30,7 +30,8 @@ log = logging.getLogger("motesok.api")
 
 EXPORT_MAX_ITEMS = 10_000
 EXPORT_COLUMNS = ("id", "title", "organisation", "body", "date", "doc_type", "paragraph", "number",
-                  "topics", "decisions", "decision_kind", "case_numbers", "text", "source", "document_id")
+                  "topics", "decisions", "decision_kind", "case_numbers", "text", "source", "document_id",
+                  "url", "page_start", "page_end", "original")
 
 
 def _errors(exc: RequestValidationError) -> list[dict[str, Any]]:
@@ -130,6 +131,21 @@ def create_app(settings: Settings | None = None, service: SearchService | None =
             raise HTTPException(404, f"inget dokument med id {document_id!r}")
         return found
 
+    @app.get("/documents/{document_id}/original", tags=["sök"])
+    def original(document_id: str, request: Request, service: ServiceDep) -> Response:
+        """The indexed file itself (inline), by document id only; refused for a document that
+        contained a personnummer (403), a file gone (404) or changed since it was indexed (409)."""
+        from search_api.originals import Refused, load_original
+
+        found = service.store.get_document(document_id)
+        if found is None:
+            raise HTTPException(404, f"inget dokument med id {document_id!r}")
+        try:
+            served = load_original(found[0])
+        except Refused as refused:
+            return _refusal(refused, request)
+        return Response(served.data, media_type=served.media_type, headers=served.headers())
+
     @app.get("/api/export", tags=["export"])
     def export(
         params: Annotated[SearchParams, Query()],
@@ -188,6 +204,23 @@ def create_app(settings: Settings | None = None, service: SearchService | None =
         register_pages(app)
 
     return app
+
+
+def _refusal(refused, request: Request) -> Response:
+    """A refused original: a short Swedish page for a browser (the item page links there), JSON
+    for other clients; both link the publisher's copy when the document has a url."""
+    if "text/html" in request.headers.get("accept", ""):
+        from html import escape
+
+        from fastapi.responses import HTMLResponse
+
+        link = (f'<p><a href="{escape(refused.url)}" rel="noopener">Dokumentet hos utgivaren</a></p>'
+                if refused.url else "")
+        page = (f'<!doctype html><html lang="sv"><meta charset="utf-8"><title>Originalet visas inte – Mötessök'
+                f'</title><main><h1>Originalet visas inte</h1><p>{escape(refused.message)}</p>{link}'
+                f'<p><a href="/">Till sökningen</a></p></main></html>')
+        return HTMLResponse(page, status_code=refused.status)
+    return JSONResponse({"error": refused.message, "url": refused.url}, status_code=refused.status)
 
 
 def _csv_rows(items: Iterator[dict[str, Any]]) -> Iterator[str]:

@@ -73,6 +73,13 @@ class Hit(BaseModel):
     score: float
     match: Literal["words", "meaning", "both"] = Field(
         "words", description="Why the item matched: its words, its meaning (the vector leg), or both.")
+    paragraph_label: str | None = Field(None, description="The § as printed, with a letter suffix (\"3 a\").")
+    page_start: int | None = Field(None, description="Page of the original (PDF) on which the item starts.")
+    page_end: int | None = Field(None, description="Page on which it ends.")
+    ocr: bool = Field(False, description="The text was read by OCR from a scanned document (may hold misreadings).")
+    original: str | None = Field(
+        None, description="The indexed file, at the item's page: /documents/{id}/original#page=N; null when "
+                          "it is not served (the document contained a personnummer).")
 
 
 class FacetValue(BaseModel):

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 import math
-from dataclasses import asdict, dataclass, replace
+from dataclasses import dataclass, replace
 from functools import lru_cache
 
 import numpy as np
@@ -17,6 +17,7 @@ from indexer.store.base import FACET_FIELDS, Filters, KeywordQuery, Scored, Stor
 from search_api.fuse import evidence_fusion, fuse
 from search_api.query import QueryIntent, understand
 from search_api.schemas import Answer, FacetValue, Hit, SearchParams, SearchResponse
+from search_api.public import original_url, public_document, public_item
 from search_api.snippets import render_snippet
 
 
@@ -278,8 +279,8 @@ class SearchService:
             return None if s is None else {"id": s.id, "title": s.title, "paragraph": s.paragraph, "number": s.number}
 
         return {
-            "item": asdict(item),
-            "document": document[0].to_dict() if document else None,
+            "item": public_item(item),
+            "document": public_document(document[0]) if document else None,
             "previous": ref(siblings[index - 1]) if index else None,
             "next": ref(siblings[index + 1]) if index is not None and index + 1 < len(siblings) else None,
         }
@@ -289,7 +290,7 @@ class SearchService:
         if found is None:
             return None
         meta, items = found
-        return {"document": meta.to_dict(), "items": [asdict(i) for i in items]}
+        return {"document": public_document(meta), "items": [public_item(i) for i in items]}
 
     def export_items(self, params: SearchParams, max_items: int) -> Iterator[dict]:
         """Every matching item (ranked as the search ranks them), in batches, for export."""
@@ -299,7 +300,7 @@ class SearchService:
             ranked = self._by_date(ranked)
         for start in range(0, len(ranked), 200):
             for item in self.store.get_items([r.item_id for r in ranked[start : start + 200]]):
-                yield asdict(item)
+                yield public_item(item)
 
     def _by_date(self, ranked: list[Scored]) -> list[Scored]:
         dates = self.store.facet_values([r.item_id for r in ranked])
@@ -314,7 +315,9 @@ class SearchService:
             snippet=render_snippet(item.text, spans), organisation=item.organisation, body=item.body,
             date=item.date, year=item.year, doc_type=item.doc_type, paragraph=item.paragraph,
             number=item.number, topics=item.topics, decisions=item.decisions, decision_kind=item.decision_kind,
-            score=round(score, 6), match=match,
+            score=round(score, 6), match=match, paragraph_label=item.paragraph_label, page_start=item.page_start,
+            page_end=item.page_end, ocr=item.ocr,
+            original=original_url(item.document_id, item.personnummer_masked, item.page_start),
         )
 
     def _answer(self, query: PreparedQuery, ranked: list[Scored], window: int = 5) -> Answer | None:

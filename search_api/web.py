@@ -289,13 +289,22 @@ def _start_stats(service) -> dict[str, Any] | None:
 
 
 def _item_place(item: Any) -> str:
-    """``§ 12`` for a protocol item, ``punkt 3`` for a numbered one, else nothing."""
+    """``§ 12`` (``§ 3 a`` as printed) for a protocol item, ``punkt 3`` for a numbered one, else nothing."""
     get = item.get if isinstance(item, dict) else lambda name: getattr(item, name, None)
     if get("paragraph") is not None:
-        return f"§ {get('paragraph')}"
+        return f"§ {get('paragraph_label') or get('paragraph')}"
     if get("number") is not None:
         return f"punkt {get('number')}"
     return ""
+
+
+def _item_pages(item: Any) -> str:
+    """``s. 7`` or ``s. 7–8``: the pages of the original an item spans (PDF), else nothing."""
+    get = item.get if isinstance(item, dict) else lambda name: getattr(item, name, None)
+    start, end = get("page_start"), get("page_end")
+    if not start:
+        return ""
+    return f"s. {start}" if not end or end == start else f"s. {start}\u2013{end}"
 
 
 def _format_number(n: int) -> str:
@@ -319,7 +328,7 @@ def register_pages(app: FastAPI) -> None:
                       undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
     env.globals.update(version=__version__, modes=MODES, sorts=SORTS, max_query=MAX_QUERY_CHARS,
                        facet_labels=FACET_LABELS)
-    env.filters.update(place=_item_place, number=_format_number, date=_format_date)
+    env.filters.update(place=_item_place, pages=_item_pages, number=_format_number, date=_format_date)
 
     def render(name: str, status: int = 200, **context: Any) -> HTMLResponse:
         html = env.get_template(name).render(**context)
@@ -399,5 +408,4 @@ def register_pages(app: FastAPI) -> None:
             return render("not_found.html", status=404, state=PageState(), item_id=item_id)
         item = found["item"]
         return render("item.html", state=PageState(), item=item, document=found["document"] or {},
-                      previous=found["previous"], next=found["next"],
-                      source_is_url=str(item.get("source", "")).startswith(("http://", "https://")))
+                      previous=found["previous"], next=found["next"])
