@@ -289,5 +289,125 @@ def export_analysis(
         typer.echo(f"{name}: {path}")
 
 
+# -- saved searches and e-mail digests (search_api/alerts.py) ---------------------------------------
+
+alerts_app = typer.Typer(help="Saved searches: e-mail digests of their new matches.", no_args_is_help=True)
+app.add_typer(alerts_app, name="alerts")
+
+
+def _alert_store(settings):
+    import sqlite3
+
+    from search_api.alerts import ALERTS_DB, AlertStore
+
+    try:
+        return AlertStore(settings.data_dir / ALERTS_DB)
+    except (OSError, sqlite3.Error) as exc:  # an unwritable data dir, a damaged file
+        _fail(f"cannot open the saved searches in {settings.data_dir / ALERTS_DB}: {exc}")
+
+
+@alerts_app.command("add")
+def alerts_add(
+    email: Annotated[str, typer.Argument(help="Recipient's e-mail address.")],
+    query: Annotated[str, typer.Argument(help="The search, as typed in the search box.")],
+    body: Annotated[Optional[list[str]], typer.Option("--body", help="Only this body (repeatable).")] = None,
+    organisation: Annotated[Optional[list[str]], typer.Option("--organisation", help="Only this organisation (repeatable).")] = None,
+    topic: Annotated[Optional[list[str]], typer.Option("--topic", help="Only this topic (repeatable).")] = None,
+    doc_type: Annotated[Optional[list[str]], typer.Option("--doc-type", help="Only this document type (repeatable).")] = None,
+    mode: Annotated[str, Mode] = "hybrid",
+    daily: Annotated[bool, typer.Option("--daily", help="At most one digest a day (the default).")] = False,
+    weekly: Annotated[bool, typer.Option("--weekly", help="At most one digest a week.")] = False,
+) -> None:
+    """Save a search: `alerts send` e-mails EMAIL its new matches."""
+    from pydantic import ValidationError
+
+    from indexer.store.base import utc_now
+    from motesok.runtime import load_analyzer
+    from search_api.alerts import AlertError, check_email, query_has_words
+    from search_api.feeds import FeedParams
+
+    if daily and weekly:
+        _fail("choose --daily or --weekly, not both")
+    if not query.strip():
+        _fail("the query is empty")
+    try:
+        check_email(email)
+        params = FeedParams(q=query, mode=mode, body=body or [], organisation=organisation or [],
+                            topic=topic or [], doc_type=doc_type or [])
+    except AlertError as exc:
+        _fail(str(exc))
+    except ValidationError as exc:
+        _fail("invalid search: " + "; ".join(f"{'.'.join(map(str, e['loc'])) or 'q'}: {e['msg']}" for e in exc.errors()))
+    settings = get_settings()
+    if not query_has_words(params, load_analyzer(settings)):
+        _fail(f"the query {query!r} has no words to search for")
+    store = _alert_store(settings)
+    alert = store.add(email, params, "weekly" if weekly else "daily", utc_now())
+    store.close()
+    typer.echo(f"Bevakning {alert.id}: {alert.description} → {alert.email} ({'varje vecka' if weekly else 'varje dag'}).")
+
+
+@alerts_app.command("list")
+def alerts_list() -> None:
+    """List the saved searches."""
+    store = _alert_store(get_settings())
+    alerts = store.all()
+    store.close()
+    if not alerts:
+        typer.echo("Inga bevakningar.")
+    for alert in alerts:
+        typer.echo(f"{alert.id:>4}  {alert.email}  {alert.frequency}  {alert.description}  "
+                   f"(sedan {alert.created_at[:16]}, senast skickad {(alert.last_sent_at or '–')[:16]})")
+
+
+@alerts_app.command("remove")
+def alerts_remove(alert_id: Annotated[int, typer.Argument(help="The id `alerts list` shows.")]) -> None:
+    """Remove a saved search."""
+    store = _alert_store(get_settings())
+    removed = store.remove(alert_id)
+    store.close()
+    if not removed:
+        _fail(f"no saved search with id {alert_id}", 1)
+    typer.echo(f"Bevakning {alert_id} borttagen.")
+
+
+@alerts_app.command("send")
+def alerts_send(
+    every: Annotated[bool, typer.Option("--all", help="Send every alert's news now, due or not.")] = False,
+) -> None:
+    """E-mail each due saved search's new matches (for cron or a systemd timer).
+
+    Exit status: 0 when every digest was sent (or there was nothing to send), 1 when the SMTP
+    server could not be used or refused a recipient (their matches are sent next run), 2 on a
+    configuration or store error."""
+    from indexer.store.base import utc_now
+    from motesok.config import secret_key
+    from motesok.runtime import build_search_service
+    from search_api.alerts import SendError, SmtpConfig, send_due
+
+    settings = get_settings()
+    if not settings.public_base_url:
+        _fail("MOTESOK_PUBLIC_BASE_URL is not set: e-mails need the site's address for their links")
+    store = _alert_store(settings)
+    try:
+        service = build_search_service(settings)
+    except _startup_errors() as exc:
+        _fail(str(exc))
+    config = SmtpConfig(host=settings.smtp_host, port=settings.smtp_port, starttls=settings.smtp_starttls,
+                        user=settings.smtp_user, password=settings.smtp_password, timeout=settings.smtp_timeout)
+    try:
+        report = send_due(store, service, key=secret_key(settings), base_url=settings.public_base_url.rstrip("/"),
+                          sender=settings.smtp_sender, config=config, now=utc_now(), every=every)
+    except SendError as exc:
+        _fail(str(exc), 1)
+    finally:
+        store.close()
+    for line in report.refused or []:
+        typer.echo(f"motesok: {line}", err=True)
+    typer.echo(f"Bevakningar att skicka: {report.alerts_due}. E-post skickade: {report.emails} "
+               f"({report.items} träffar).")
+    raise typer.Exit(1 if report.refused else 0)
+
+
 if __name__ == "__main__":
     app()

@@ -21,7 +21,8 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 
 from motesok import __version__
-from motesok.config import Settings, get_settings
+from motesok.config import Settings, get_settings, secret_key
+from search_api.alerts import ALERTS_DB
 from search_api.feeds import FeedParams, atom_feed, describe, newest_matches
 from search_api.schemas import SearchParams, SearchResponse
 from search_api.service import SearchService
@@ -71,6 +72,10 @@ def create_app(settings: Settings | None = None, service: SearchService | None =
     )
     app.state.service = service
     app.state.settings = settings
+    # saved searches (search_api/alerts.py): the unsubscribe route's file and key, the key read
+    # (or generated) only when a link is followed
+    app.state.alerts_path = settings.data_dir / ALERTS_DB
+    app.state.alert_key = lambda: secret_key(settings)
 
     if settings.cors_origins:
         app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["GET"])

@@ -400,6 +400,45 @@ def register_pages(app: FastAPI) -> None:
         )
         return render("search.html", **context)
 
+    def _unsubscribe_target(request: Request, token: str):
+        """The alert a signed unsubscribe token names, or None (forged, altered, or already removed)."""
+        from search_api.alerts import AlertStore, token_alert_id, verify
+
+        alert_id = token_alert_id(token)
+        path = request.app.state.alerts_path
+        if alert_id is None or not path.exists():  # no saved searches at all: no token can be good
+            return None, None
+        store = AlertStore(path)
+        alert = store.get(alert_id)
+        if alert is None or not verify(token, alert, request.app.state.alert_key()):
+            store.close()
+            return None, None
+        return store, alert
+
+    # A GET only asks: mail scanners and link previews open links, and must not unsubscribe anyone.
+    # The POST (the form's button, or a mail program's one-click unsubscribe, RFC 8058) removes.
+    @app.get("/avregistrera/{token}", response_class=HTMLResponse, include_in_schema=False)
+    def unsubscribe_page(token: str, request: Request) -> HTMLResponse:
+        store, alert = _unsubscribe_target(request, token)
+        if alert is None:
+            return render("unsubscribe.html", status=403, outcome="forbidden")
+        store.close()
+        return render("unsubscribe.html", outcome="confirm", description=alert.description, email=alert.email,
+                      action=f"/avregistrera/{token}")
+
+    @app.post("/avregistrera/{token}", response_class=HTMLResponse, include_in_schema=False)
+    def unsubscribe(token: str, request: Request) -> HTMLResponse:
+        """The one write over HTTP: removes the one alert a valid signed token names."""
+        store, alert = _unsubscribe_target(request, token)
+        if alert is None:
+            return render("unsubscribe.html", status=403, outcome="forbidden")
+        try:
+            store.remove(alert.id)
+        finally:
+            store.close()
+        log.info("alert removed by its unsubscribe link", extra={"alert_id": alert.id})
+        return render("unsubscribe.html", outcome="removed", description=alert.description)
+
     @app.get("/punkt/{item_id}", response_class=HTMLResponse, include_in_schema=False)
     def item_page(item_id: str, request: Request) -> HTMLResponse:
         service = request.app.state.service
