@@ -65,6 +65,7 @@ class PreparedQuery:
     calibration: VectorCalibration | None = None
     unfiltered_vector_hits: tuple[Scored, ...] | None = None
     intent: QueryIntent | None = None
+    keyword_relaxed: bool = False  # no item had the query's minimum of words: fewer were asked
 
     @property
     def vector_floor(self) -> float:
@@ -124,12 +125,13 @@ class SearchService:
 
     def prepare(self, q: str, mode: str) -> PreparedQuery:
         intent = understand(q)
-        keyword_query = self.keyword_query(intent.subject)
-        if mode in ("keyword", "hybrid"):
-            keyword_query = self._keyword_leg(keyword_query, Filters())[0]
+        asked = self.keyword_query(intent.subject)
+        keyword_query = self._keyword_leg(asked, Filters())[0] if mode in ("keyword", "hybrid") else asked
+        relaxed = keyword_query.required() < asked.required()
         if mode == "keyword":
-            return PreparedQuery(mode, keyword_query, None, intent=intent)
-        return PreparedQuery(mode, keyword_query, *self._embed_with_floor(intent.subject), intent=intent)
+            return PreparedQuery(mode, keyword_query, None, intent=intent, keyword_relaxed=relaxed)
+        return PreparedQuery(mode, keyword_query, *self._embed_with_floor(intent.subject), intent=intent,
+                             keyword_relaxed=relaxed)
 
     def _embed_with_floor(self, q: str) -> tuple[np.ndarray, VectorCalibration | None, tuple[Scored, ...]]:
         """The query's vector, its calibration, and the vector leg without filters.
@@ -192,14 +194,19 @@ class SearchService:
             ranked = fuse([words, meaning], [self.ranking.keyword_weight, self.ranking.vector_weight],
                           self.ranking.fusion, k=self.ranking.rrf_k)
         if query.intent is not None and query.intent.decision:
-            ranked = self._decisions_first(ranked, query.intent.body)
+            # with a relaxed keyword leg a words-only hit shares only part of the subject: it is
+            # no answer, whatever it decided
+            eligible = {i for i, why in reasons.items() if why != "words"} if query.keyword_relaxed else None
+            ranked = self._decisions_first(ranked, query.intent.body, eligible)
         return Ranked(ranked, reasons)
 
-    def _decisions_first(self, ranked: list[Scored], body: str | None, window: int = 30) -> list[Scored]:
+    def _decisions_first(self, ranked: list[Scored], body: str | None, eligible: set[str] | None = None,
+                         window: int = 30) -> list[Scored]:
         """For a decision question: among the best ``window`` candidates, an item holding a
         decision (a protocol's beslut) gains ``decision_boost`` of the best score, so it ranks
         above proposals, information items and case documents that only discuss the subject;
-        half as much again when its body is the one the question names."""
+        half as much again when its body is the one the question names. ``eligible``: the only
+        items that may gain (None: all)."""
         if not ranked or self.ranking.decision_boost <= 0:
             return ranked
         head = ranked[:window]
@@ -207,7 +214,7 @@ class SearchService:
         items = {i.id: i for i in self.store.get_items([r.item_id for r in head])}
 
         def boost(item: StoredItem) -> float:
-            if not holds_decision(item):
+            if not holds_decision(item) or (eligible is not None and item.id not in eligible):
                 return 0.0
             named = body is not None and item.body is not None and body in item.body.lower()
             return self.ranking.decision_boost * top * (1.5 if named else 1.0)
@@ -224,8 +231,10 @@ class SearchService:
         # hybrid: embed the query while the keyword leg runs
         intent = understand(params.q)
         pending = self._pool.submit(self._embed_with_floor, intent.subject)
-        keyword_query, keyword_hits = self._keyword_leg(self.keyword_query(intent.subject), filters)
-        query = PreparedQuery(params.mode, keyword_query, *pending.result(), intent=intent)
+        asked = self.keyword_query(intent.subject)
+        keyword_query, keyword_hits = self._keyword_leg(asked, filters)
+        query = PreparedQuery(params.mode, keyword_query, *pending.result(), intent=intent,
+                              keyword_relaxed=keyword_query.required() < asked.required())
         return query, filters, self.rank(query, filters, keyword_hits)
 
     def search(self, params: SearchParams) -> SearchResponse:
