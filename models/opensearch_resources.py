@@ -10,6 +10,7 @@
 - ``lemmas.txt``: ``stemmer_override`` rules ``form => lemma``: spacy-lookups-data's Swedish
   lemma table plus joining forms → stem (``arbets => arbete``, ``tillnyktrings => tillnyktring``).
 
+Used only with ``MOTESOK_OPENSEARCH_ANALYSIS=swedish`` (the default ``plain`` needs no files).
 ``opensearch_analysis_settings(dir)`` returns the ``settings.analysis`` dict with an index
 analyzer ``motesok_sv`` and a search analyzer ``motesok_sv_search`` over those files (copy
 them into the OpenSearch node's config directory; paths are relative to it or absolute).
@@ -64,6 +65,9 @@ FILES = {
 }
 
 SINGLE_LETTERS = "abcdefghijklmnopqrstuvwxyzåäöéü"
+#: Longest raw-text token in characters (at most 1,020 UTF-8 bytes, far under Lucene's 32,766-byte
+#: term limit; the same as the standard and whitespace tokenizers' default ``max_token_length``).
+MAX_TOKEN_CHARS = 255
 
 
 def export_opensearch_resources(out_dir: Path, analyzer: SwedishAnalyzer | None = None) -> dict[str, Path]:
@@ -115,7 +119,9 @@ def opensearch_analysis_settings(resource_dir_in_container: str, decompound_quer
     def path(kind: str) -> str:
         return f"{d}/{FILES[kind]}" if d else FILES[kind]
 
-    common_head = ["lowercase"]
+    # The pattern tokenizer has no max_token_length; a term over 32,766 UTF-8 bytes would make Lucene
+    # refuse the whole item (which SQLite stores), so tokens are cut to MAX_TOKEN_CHARS first.
+    common_head = ["motesok_max_length", "lowercase"]
     after_words = ["motesok_hyphen_parts", "motesok_stop"]
     lemma_tail = ["keyword_repeat", "motesok_lemma", "remove_duplicates"]
     index_filters = common_head + after_words + ["motesok_decompound"] + lemma_tail + ["flatten_graph"]
@@ -137,6 +143,7 @@ def opensearch_analysis_settings(resource_dir_in_container: str, decompound_quer
             "motesok_words": {"type": "pattern", "pattern": r"[^\p{L}\p{N}\p{M}-]+"}
         },
         "filter": {
+            "motesok_max_length": {"type": "truncate", "length": MAX_TOKEN_CHARS},
             "motesok_hyphen_parts": {
                 "type": "word_delimiter_graph",
                 "preserve_original": True,

@@ -73,6 +73,14 @@ class Settings(BaseSettings):
     opensearch_user: str | None = Field(None, description="OpenSearch user name.")
     opensearch_password: str | None = Field(None, description="OpenSearch password.")
     opensearch_verify_certs: bool = Field(True, description="Verify the cluster's TLS certificate.")
+    opensearch_ca_certs: Path | None = Field(None, description=(
+        "PEM file of the CA that signed the cluster's certificate (e.g. the demo root-ca.pem); unset: certifi's CAs."))
+    opensearch_analysis: Literal["plain", "swedish"] = Field("plain", description=(
+        "Analysis of the raw title/text on the cluster: plain (standard tokenizer + lowercase, no files) or swedish "
+        "(the files of `motesok export-analysis` in the node's config/analysis). Keyword search uses our own "
+        "analysed terms either way."))
+    opensearch_delete_grace_s: float = Field(5.0, ge=0, description=(
+        "Seconds a --rebuild waits after moving the alias before deleting the old index (running searches end)."))
     opensearch_index: str = Field("motesok", description="Alias name of the OpenSearch index.")
 
     host: str = Field("127.0.0.1", description="Address the API binds to.")

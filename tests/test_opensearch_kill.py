@@ -6,9 +6,9 @@ completes, swaps the alias and deletes the old index and the ones the killed run
 Targets (as in test_store_opensearch.py): osmem-server, which has aliases, ``_aliases`` swaps,
 bulk and refresh (everything this needs; it has no kNN, and nothing here searches vectors), and a
 live cluster when ``MOTESOK_OPENSEARCH_URL`` is set. The child is the real CLI with two settings
-for speed and for osmem: ``MOTESOK_EMBEDDING_MODEL=hashing`` (the word-hashing fake: keyword search
-is what is checked) and, on osmem only, the plain text analysis instead of the Swedish analysis files
-(osmem cannot read files from a cluster config folder; keyword matching does not use them).
+for speed: ``MOTESOK_EMBEDDING_MODEL=hashing`` (the word-hashing fake: keyword search is what is
+checked) and ``MOTESOK_OPENSEARCH_DELETE_GRACE_S=0`` (the grace before deleting the old index is
+tested in test_store_opensearch.py). The text analysis is the default plain one (no files needed).
 """
 
 from __future__ import annotations
@@ -38,9 +38,6 @@ FIRST = sorted(CORPUS.glob("*.txt"))  # the previous complete index: the five sa
 MORE = sorted((CORPUS / "extra").glob("kungsbacka*.txt"))[:5]  # added before the rebuild
 WORDS = ["ambulanshelikopter", "budget", "tandvård", "kollektivtrafik"]
 
-# osmem: the Swedish analysis reads word lists from files in the cluster's config folder
-OSMEM_CHILD = ("import sys, indexer.store.opensearch as o; o.load_swedish_analysis = lambda *a, **k: None; "
-               "from motesok.cli import app; sys.argv[0] = 'motesok'; app()")
 
 
 class Target:
@@ -52,12 +49,12 @@ class Target:
                (self.kind == "live" and k.startswith("MOTESOK_OPENSEARCH_"))}
         env.update({"MOTESOK_BACKEND": "opensearch", "MOTESOK_OPENSEARCH_URL": self.url,
                     "MOTESOK_OPENSEARCH_INDEX": self.alias, "MOTESOK_EMBEDDING_MODEL": "hashing",
+                    "MOTESOK_OPENSEARCH_DELETE_GRACE_S": "0", "MOTESOK_OPENSEARCH_ANALYSIS": "plain",
                     "PYTHONUNBUFFERED": "1"})
         return env
 
     def index(self, *args: str) -> subprocess.Popen:
-        code = ["-c", OSMEM_CHILD] if self.kind == "osmem" else ["-m", "motesok.cli"]
-        return subprocess.Popen([sys.executable, *code, "index", *args], env=self.env(), cwd=PROJECT,
+        return subprocess.Popen([sys.executable, "-m", "motesok.cli", "index", *args], env=self.env(), cwd=PROJECT,
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
     def client(self):
@@ -69,7 +66,7 @@ class Target:
         return store.client
 
     def store(self) -> OpenSearchStore:
-        return OpenSearchStore(self.client(), alias=self.alias, url=self.url)
+        return OpenSearchStore(self.client(), alias=self.alias, url=self.url, delete_grace_s=0)
 
 
 @pytest.fixture(params=["osmem", "live"])
@@ -83,7 +80,9 @@ def target(request):
         target = Target("osmem", request.getfixturevalue("osmem_clone").url, alias)
     yield target
     if target.kind == "live":
-        target.client().indices.delete(index=f"{alias}-v*", ignore_unavailable=True)
+        client = target.client()
+        client.indices.delete(index=f"{alias}-v*", ignore_unavailable=True)
+        client.indices.delete_index_template(name=f"{alias}-versioned", ignore=404)
 
 
 def versioned(client, alias: str) -> list[str]:
@@ -223,7 +222,8 @@ def test_a_finished_rebuild_deletes_older_abandoned_indices_only(target):
     from tests.store_conformance import DIM, EMBEDDING_MODEL
 
     client = target.client()
-    store = OpenSearchStore(client, alias=target.alias, url=target.url, embedding_model=EMBEDDING_MODEL, dim=DIM)
+    store = OpenSearchStore(client, alias=target.alias, url=target.url, embedding_model=EMBEDDING_MODEL, dim=DIM,
+                            delete_grace_s=0)
     (original,) = behind_alias(client, target.alias)
     abandoned = store.begin_full_reindex()
     store._rebuild_index = None  # as if that process had been killed

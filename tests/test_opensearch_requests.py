@@ -19,6 +19,10 @@ from indexer.store.opensearch import (
     TERMS_ANALYZER,
     BulkFailure,
     alias_swap_actions,
+    client_options,
+    finish_settings,
+    index_template_body,
+    template_name,
     best_passage_per_item,
     collect_failures,
     document_action,
@@ -113,14 +117,19 @@ def test_facet_fields_are_exact_and_terms_fields_use_the_terms_analyzer():
     for field in ("title_terms", "text_terms"):
         assert props[field] == {"type": "text", "analyzer": TERMS_ANALYZER, "norms": True}
     analysis = index_body(4, "m")["settings"]["analysis"]
-    assert analysis["analyzer"][TERMS_ANALYZER] == {"type": "custom", "tokenizer": "whitespace",
+    assert analysis["analyzer"][TERMS_ANALYZER] == {"type": "custom", "tokenizer": "motesok_whitespace",
                                                     "filter": ["lowercase"]}
+    assert analysis["tokenizer"]["motesok_whitespace"] == {"type": "whitespace", "max_token_length": 255}
 
 
 def test_fallback_analysis_is_standard_lowercase():
     body = index_body(4, "m", None)
     analyzers = body["settings"]["analysis"]["analyzer"]
-    assert analyzers[FALLBACK_TEXT_ANALYZER] == {"type": "custom", "tokenizer": "standard", "filter": ["lowercase"]}
+    assert analyzers[FALLBACK_TEXT_ANALYZER] == {"type": "custom", "tokenizer": "motesok_standard",
+                                                 "filter": ["lowercase"]}
+    assert body["settings"]["analysis"]["tokenizer"]["motesok_standard"] == {"type": "standard",
+                                                                             "max_token_length": 255}
+    assert "_path" not in json.dumps(body)  # plain analysis reads no files on the cluster
     props = body["mappings"]["properties"]
     assert props["title"] == {"type": "text", "analyzer": FALLBACK_TEXT_ANALYZER}
     assert props["text"]["analyzer"] == FALLBACK_TEXT_ANALYZER
@@ -403,3 +412,65 @@ def test_read_back_from_source():
     assert values == {"organisation": ["Region Test"], "body": ["Regionstyrelsen"], "year": [2021],
                       "topic": ["t1", "t2"], "doc_type": ["protokoll"], "date": ["2021-01-26"]}
     assert facet_values_from_source({"item_id": "x", "year": None, "body": ""})["body"] == []
+
+
+# -- issue 20: token length, ef_search, template, rebuild settings, analysis choice ---------------
+
+def test_every_tokenizer_bounds_token_length():
+    """Lucene refuses a whole document holding a term over 32,766 UTF-8 bytes (defect 9): every
+    analyzer either uses a tokenizer with max_token_length or truncates right after tokenizing."""
+    resources = pytest.importorskip("models.opensearch_resources")
+    for analysis in (index_body(4, "m")["settings"]["analysis"],
+                     index_body(4, "m", resources.opensearch_analysis_settings("analysis"))["settings"]["analysis"]):
+        tokenizers, filters = analysis.get("tokenizer", {}), analysis.get("filter", {})
+        for name, analyzer in analysis["analyzer"].items():
+            tokenizer = tokenizers.get(analyzer["tokenizer"], {})
+            bounded = tokenizer.get("max_token_length")
+            if bounded is None:
+                first = filters.get(analyzer.get("filter", [None])[0], {})
+                assert first.get("type") == "truncate", name
+                bounded = first["length"]
+            assert 4 * bounded < 32766, name  # four UTF-8 bytes per character at most
+
+
+def test_ef_search_is_where_faiss_reads_it():
+    """``index.knn.algo_param.ef_search`` is read by nmslib only (defect 6): faiss takes ef_search from
+    the method parameters of the mapping or from the query's method_parameters."""
+    body = index_body(384, "m", ef_search=120)
+    assert body["mappings"]["properties"]["vector"]["method"]["parameters"]["ef_search"] == 120
+    assert not any(key.startswith("knn.algo_param") for key in body["settings"]["index"])
+    assert knn_query_body(unit(1, 0, 0, 0), Filters(), 40)["query"]["knn"]["vector"]["method_parameters"] == {
+        "ef_search": 100}
+    # never below k: HNSW returns at most ef_search neighbours
+    assert knn_query_body(unit(1, 0, 0, 0), Filters(), 400)["query"]["knn"]["vector"]["method_parameters"] == {
+        "ef_search": 400}
+
+
+def test_rebuild_loads_without_replicas_and_refresh_then_restores_them():
+    loading = index_body(4, "m", loading=True)["settings"]["index"]
+    assert loading["number_of_replicas"] == 0 and loading["auto_expand_replicas"] is False
+    assert loading["refresh_interval"] == "-1"
+    serving = index_body(4, "m")["settings"]["index"]
+    assert serving["auto_expand_replicas"] == "0-1" and "number_of_replicas" not in serving
+    assert finish_settings() == {"refresh_interval": None, "auto_expand_replicas": "0-1"}
+
+
+def test_index_template_carries_the_strict_mapping_without_the_alias():
+    """Defect 7: an index a racing bulk auto-creates gets the strict mapping and never the alias."""
+    body = index_body(384, "m", aliases=["motesok"])
+    template = index_template_body("motesok", body)
+    assert template["index_patterns"] == ["motesok-v*"]
+    assert template["template"]["mappings"] == body["mappings"]
+    assert template["template"]["mappings"]["dynamic"] == "strict"
+    assert template["template"]["settings"] == body["settings"]
+    assert "aliases" not in template["template"]
+    assert template_name("motesok") == "motesok-versioned"
+    template["template"]["mappings"]["dynamic"] = True
+    assert body["mappings"]["dynamic"] == "strict"  # a copy
+
+
+def test_client_options_pass_the_ca_file_and_no_hostname_flag():
+    options = client_options("https://search.example:9200", user="u", password=None, ca_certs="/etc/ca.pem")
+    assert options["hosts"] == ["https://search.example:9200"] and options["http_auth"] == ("u", "")
+    assert options["ca_certs"] == "/etc/ca.pem" and "ssl_assert_hostname" not in options
+    assert "http_auth" not in client_options("http://localhost:9200")

@@ -45,6 +45,7 @@ def _no_knn(*args, **kwargs):
 def _osmem_store(url: str, alias: str = "motesok-test", **kwargs) -> OpenSearchStore:
     kwargs.setdefault("embedding_model", EMBEDDING_MODEL)
     kwargs.setdefault("dim", DIM)
+    kwargs.setdefault("delete_grace_s", 0)  # the grace itself: test_rebuild_finish_merges_then_waits_before_deleting
     return OpenSearchStore(opensearchpy.OpenSearch(hosts=[url]), alias=alias, url=url, **kwargs)
 
 
@@ -56,6 +57,7 @@ def _live_settings(alias: str):
 
 def _live_cleanup(store: OpenSearchStore) -> None:
     store.client.indices.delete(index=f"{store.alias}-v*", ignore_unavailable=True)
+    store.client.indices.delete_index_template(name=os_store.template_name(store.alias), ignore=404)
 
 
 # -- the conformance suite -----------------------------------------------------------------------
@@ -312,7 +314,103 @@ def test_an_index_named_like_the_alias_is_refused(open_store):
         store.client.indices.delete(index=plain)
 
 
+# -- issue 20: template, finishing a rebuild, plain analysis -----------------------------------------
+
+def test_a_bulk_into_a_deleted_versioned_index_recreates_it_strictly_mapped(open_store, archive):
+    """Defect 7: a run whose rebuild index another run deleted writes on; the index its bulk
+    auto-creates has the strict mapping from the template (not a dynamic one) and is not behind the alias."""
+    store = open_store()
+    _load(store, archive[:1])
+    serving = store.index_name
+    racing = store.begin_full_reindex()
+    store.client.indices.delete(index=racing)  # the other run's cleanup
+    store.write_documents(archive[1:2])
+    mapping = store.client.indices.get_mapping(index=racing)[racing]["mappings"]
+    assert mapping["dynamic"] == "strict"
+    assert mapping["properties"]["vector"]["type"] == "knn_vector"
+    assert mapping["properties"]["title_terms"]["analyzer"] == os_store.TERMS_ANALYZER
+    assert list(store.client.indices.get_alias(name=store.alias)) == [serving]
+    with pytest.raises(opensearchpy.exceptions.RequestError, match="strict"):
+        store.client.index(index=racing, body={"not_a_field": 1})
+
+
+def test_rebuild_finish_merges_then_waits_before_deleting(open_store, archive, monkeypatch):
+    """Defect 8: refresh and force-merge before the swap; the old index is deleted only after the
+    grace, once the alias already serves the new one."""
+    store = open_store()
+    _load(store, archive)
+    old = store.index_name
+    store.delete_grace_s = 7.5
+    calls: list[str] = []
+    merge = store.client.indices.forcemerge
+    monkeypatch.setattr(store.client.indices, "forcemerge",
+                        lambda **kw: calls.append(f"merge {kw['index']} {kw['max_num_segments']}") or merge(**kw))
+
+    def sleep(seconds):
+        # during the grace: the alias is on the new index, the old one still answers searches
+        calls.append(f"sleep {seconds}")
+        assert list(store.client.indices.get_alias(name=store.alias)) == [new]
+        assert store.client.indices.exists(index=old)
+
+    monkeypatch.setattr(os_store.time, "sleep", sleep)
+    new = store.begin_full_reindex()
+    loading = store.client.indices.get_settings(index=new)[new]["settings"]["index"]
+    assert str(loading["number_of_replicas"]) == "0" and str(loading["refresh_interval"]) == "-1"
+    _load(store, archive)
+    assert store.finish_full_reindex() == new
+    assert calls == [f"merge {new} 1", "sleep 7.5"]
+    assert not store.client.indices.exists(index=old)
+    serving = store.client.indices.get_settings(index=new)[new]["settings"]["index"]
+    assert "refresh_interval" not in serving and str(serving["auto_expand_replicas"]) == "0-1"
+    assert store.stats().items == sum(len(items) for _, items in archive)
+
+
+def test_a_failure_finishing_a_rebuild_drops_the_new_index(open_store, archive, monkeypatch):
+    """Defect 8: the final refresh/merge runs inside the error handling: a failure there leaves the
+    alias on the old index and removes the new one."""
+    store = open_store()
+    _load(store, archive)
+    old = store.index_name
+
+    def broken(**kwargs):
+        raise opensearchpy.exceptions.ConnectionError("N/A", "connection reset while merging", None)
+
+    monkeypatch.setattr(store.client.indices, "forcemerge", broken)
+    with pytest.raises(StoreError, match="finish the index"):
+        with store.full_reindex():
+            _load(store, archive)
+    assert list(store.client.indices.get_alias(name=store.alias)) == [old]
+    assert sorted(store.client.indices.get(index=f"{store.alias}-v*")) == [old]
+    assert store._rebuild_index is None and store.index_name == old
+
+
 # -- osmem only ---------------------------------------------------------------------------------
+
+def test_plain_analysis_is_the_default_and_needs_no_files(osmem_clone):
+    """Defect 3: by default the index is created without analysis files (osmem, like a managed
+    cluster, has none); the Swedish files only when MOTESOK_OPENSEARCH_ANALYSIS=swedish."""
+    from motesok.config import Settings
+
+    settings = Settings().model_copy(update={"backend": "opensearch", "opensearch_url": osmem_clone.url,
+                                             "opensearch_index": "motesok-plain"})
+    assert settings.opensearch_analysis == "plain"
+    store = OpenSearchStore.from_settings(settings, embedding_model=EMBEDDING_MODEL, dim=DIM)
+    try:
+        index = store.index_name
+        analysis = store.client.indices.get_settings(index=index)[index]["settings"]["index"]["analysis"]
+        assert "_path" not in str(analysis)
+        mapping = store.client.indices.get_mapping(index=index)[index]["mappings"]["properties"]
+        assert mapping["text"]["analyzer"] == os_store.FALLBACK_TEXT_ANALYZER
+    finally:
+        store.close()
+    swedish = settings.model_copy(update={"opensearch_analysis": "swedish", "opensearch_index": "motesok-sv"})
+    store = OpenSearchStore.from_settings(swedish)  # nothing indexed yet: no index is created
+    try:
+        assert store._analysis_loader is os_store.load_swedish_analysis
+        assert "stopwords_path" in str(store._analysis_loader())
+    finally:
+        store.close()
+
 
 def test_osmem_rejects_knn(osmem_clone, archive):
     """If osmem ever answers kNN, the skips above should go: this test then fails to say so."""
@@ -403,6 +501,8 @@ def test_an_index_from_before_typed_decisions_gets_the_field(open_store, archive
     old_body = first._index_body()
     del old_body["mappings"]["properties"]["decision_kind"]
     first.client.indices.delete(index=index)
+    # such an index also predates the template of versioned indices (which would add the field)
+    first.client.indices.delete_index_template(name=os_store.template_name(first.alias))
     first.client.indices.create(index=index, body={**old_body, "aliases": {first.alias: {}}})
     assert "decision_kind" not in first.client.indices.get_mapping(index=index)[index]["mappings"]["properties"]
     reopened = open_store()

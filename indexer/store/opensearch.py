@@ -29,10 +29,12 @@ from __future__ import annotations
 import copy
 import logging
 import re
+import time
 import uuid
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator
 from urllib.parse import urlsplit, urlunsplit
 
@@ -77,10 +79,19 @@ FACET_INDEX_FIELD = {"organisation": "organisation", "body": "body", "year": "ye
 
 PAGE_SIZE = 1000  # hits per search request when paging with search_after
 MAX_WINDOW = 10_000  # OpenSearch's default index.max_result_window, also the k-NN ceiling for k
+EF_SEARCH = 100  # HNSW search breadth (faiss: the mapping's method parameter or the query's method_parameters)
+AUTO_EXPAND_REPLICAS = "0-1"
 MAX_QUERY_TERMS = 400  # two clauses per term stays under the default max_clause_count of 1024
 FACET_SIZE = 10_000  # buckets per terms aggregation
 MGET_CHUNK = 1000
 BULK_CHUNK = 500
+#: Seconds between the alias swap and deleting the old index: searches that resolved the alias just
+#: before the swap finish on the old index instead of failing with index_not_found.
+DELETE_GRACE_S = 5.0
+#: Longest token of the raw-text analysis, in characters. Lucene refuses a whole document holding a
+#: term over 32,766 UTF-8 bytes; 255 characters are at most 1,020 bytes (the standard and whitespace
+#: tokenizers' own default ``max_token_length`` is 255 too; the pattern tokenizer has none).
+MAX_TOKEN_CHARS = 255  # as models.opensearch_resources.MAX_TOKEN_CHARS (its pattern tokenizer's truncate filter)
 
 
 # -- ids -----------------------------------------------------------------------------------------
@@ -118,15 +129,37 @@ def redact_url(url: str) -> str:
     return urlunsplit((parts.scheme, user + host, parts.path, parts.query, parts.fragment))
 
 
+def client_options(url: str, *, user: str | None = None, password: str | None = None, verify_certs: bool = True,
+                   ca_certs: str | None = None, timeout: int = 30) -> dict[str, Any]:
+    """Keyword arguments of ``opensearchpy.OpenSearch`` for one cluster.
+
+    No ``ssl_assert_hostname``: opensearch-py hands it to urllib3 as ``assert_hostname``, which takes a
+    host name or ``False``; ``True`` breaks every HTTPS request (``'bool' object has no attribute
+    'strip'``). Left out, urllib3 checks the certificate against the URL's host, which is what we want.
+    ``ca_certs`` names the CA file that signed the cluster's certificate (else certifi's bundle)."""
+    options: dict[str, Any] = {"hosts": [url], "verify_certs": bool(verify_certs), "ssl_show_warn": bool(verify_certs),
+                               "timeout": timeout, "max_retries": 2, "retry_on_timeout": True}
+    if user:
+        options["http_auth"] = (user, password or "")
+    if ca_certs and verify_certs:
+        options["ca_certs"] = str(ca_certs)
+    return options
+
+
 # -- settings and mappings -----------------------------------------------------------------------
 
 def fallback_analysis() -> dict[str, Any]:
-    """Plain analysis for the raw text when the Swedish resources are not available."""
-    return {"analyzer": {FALLBACK_TEXT_ANALYZER: {"type": "custom", "tokenizer": "standard", "filter": ["lowercase"]}}}
+    """Plain analysis for the raw text (the default; no files on the cluster): the standard tokenizer
+    (tokens over ``max_token_length`` characters are split) and lowercase."""
+    return {"tokenizer": {"motesok_standard": {"type": "standard", "max_token_length": MAX_TOKEN_CHARS}},
+            "analyzer": {FALLBACK_TEXT_ANALYZER: {"type": "custom", "tokenizer": "motesok_standard",
+                                                  "filter": ["lowercase"]}}}
 
 
 def _terms_analysis() -> dict[str, Any]:
-    return {"analyzer": {TERMS_ANALYZER: {"type": "custom", "tokenizer": "whitespace", "filter": ["lowercase"]}}}
+    return {"tokenizer": {"motesok_whitespace": {"type": "whitespace", "max_token_length": MAX_TOKEN_CHARS}},
+            "analyzer": {TERMS_ANALYZER: {"type": "custom", "tokenizer": "motesok_whitespace",
+                                          "filter": ["lowercase"]}}}
 
 
 def _unwrap_analysis(analysis: dict[str, Any]) -> dict[str, Any]:
@@ -165,12 +198,16 @@ def text_analyzers(analysis: dict[str, Any]) -> tuple[str, str]:
 
 def index_body(dim: int, embedding_model: str | None, analysis: dict[str, Any] | None = None, *,
                aliases: Iterable[str] = (), shards: int = 1, refresh_interval: str | None = None,
-               hnsw_m: int = 16, ef_construction: int = 128, ef_search: int = 100) -> dict[str, Any]:
+               hnsw_m: int = 16, ef_construction: int = 128, ef_search: int = EF_SEARCH,
+               loading: bool = False) -> dict[str, Any]:
     """Settings and mappings of a new versioned index (the body of ``PUT /{index}``).
 
     One shard: at ~100k items BM25 statistics then equal a single collection's (as in SQLite) and
     kNN's per-shard ``k`` is simply ``k``. ``auto_expand_replicas`` gives 0 replicas on a single
-    development node and 1 as soon as a second node joins.
+    development node and 1 as soon as a second node joins. ``loading``: a rebuild's index, with no
+    replicas (a replica would build every faiss graph a second time) and no periodic refresh until
+    ``finish_settings()``. ``ef_search`` sits in the method parameters, where faiss reads it (the
+    ``index.knn.algo_param.ef_search`` setting is read by nmslib only).
     """
     merged = merge_analysis(analysis)
     text_index, text_search = text_analyzers({"analyzer": {
@@ -186,10 +223,9 @@ def index_body(dim: int, embedding_model: str | None, analysis: dict[str, Any] |
     terms = {"type": "text", "analyzer": TERMS_ANALYZER, "norms": True}
     index_settings: dict[str, Any] = {
         "number_of_shards": shards,
-        "auto_expand_replicas": "0-1",
         "knn": True,
-        "knn.algo_param.ef_search": ef_search,
         "max_result_window": MAX_WINDOW,
+        **(loading_settings() if loading else {"auto_expand_replicas": AUTO_EXPAND_REPLICAS}),
     }
     if refresh_interval is not None:
         index_settings["refresh_interval"] = refresh_interval
@@ -247,7 +283,7 @@ def index_body(dim: int, embedding_model: str | None, analysis: dict[str, Any] |
                         "name": "hnsw",
                         "engine": "faiss",
                         "space_type": "innerproduct",  # vectors are L2-normalised: inner product = cosine
-                        "parameters": {"m": hnsw_m, "ef_construction": ef_construction},
+                        "parameters": {"m": hnsw_m, "ef_construction": ef_construction, "ef_search": ef_search},
                     },
                 },
             },
@@ -257,6 +293,30 @@ def index_body(dim: int, embedding_model: str | None, analysis: dict[str, Any] |
     if alias_list:
         body["aliases"] = {name: {} for name in alias_list}
     return body
+
+
+def loading_settings() -> dict[str, Any]:
+    """Index settings while a rebuild loads: no replicas, no periodic refresh."""
+    return {"number_of_replicas": 0, "auto_expand_replicas": False, "refresh_interval": "-1"}
+
+
+def finish_settings() -> dict[str, Any]:
+    """Index settings once a rebuild has loaded: the default refresh and replicas again."""
+    return {"refresh_interval": None, "auto_expand_replicas": AUTO_EXPAND_REPLICAS}
+
+
+def template_name(alias: str) -> str:
+    return f"{alias}-versioned"
+
+
+def index_template_body(alias: str, body: dict[str, Any]) -> dict[str, Any]:
+    """``PUT /_index_template/{template_name(alias)}``: the strict mapping and settings of ``body`` for
+    every ``{alias}-v*`` index. Should a bulk of a concurrent run write into a versioned index another
+    run just deleted, the index it auto-creates is strictly mapped like ours (never dynamically), and
+    it never joins the alias (no aliases in the template), so ``_drop_abandoned`` removes it later."""
+    template = {key: copy.deepcopy(value) for key, value in body.items() if key in ("settings", "mappings")}
+    return {"index_patterns": [f"{alias}-v*"], "priority": 100, "template": template,
+            "_meta": {"motesok_schema": SCHEMA_VERSION}}
 
 
 # -- documents for the bulk API --------------------------------------------------------------------
@@ -468,8 +528,11 @@ def keyword_query_body(query: KeywordQuery, filters: Filters, size: int) -> dict
 
 
 def knn_query_body(vector: np.ndarray | list[float], filters: Filters, k: int) -> dict[str, Any]:
-    """The ``k`` nearest passages (faiss HNSW, inner product), filtered during the search."""
-    knn: dict[str, Any] = {"vector": [float(x) for x in np.asarray(vector, dtype=np.float32).reshape(-1)], "k": k}
+    """The ``k`` nearest passages (faiss HNSW, inner product), filtered during the search.
+    ``method_parameters.ef_search`` (k-NN 2.16+) is read by faiss per query."""
+    knn: dict[str, Any] = {"vector": [float(x) for x in np.asarray(vector, dtype=np.float32).reshape(-1)], "k": k,
+                           # at least k: HNSW returns at most ef_search neighbours per segment
+                           "method_parameters": {"ef_search": max(EF_SEARCH, k)}}
     clauses = filter_clauses(filters)
     if clauses:
         knn["filter"] = {"bool": {"filter": [_kind(KIND_PASSAGE), *clauses]}}
@@ -647,7 +710,8 @@ class OpenSearchStore:
     def __init__(self, client: Any, *, alias: str = "motesok", url: str | None = None,
                  embedding_model: str | None = None, dim: int | None = None,
                  analysis: dict[str, Any] | None = None,
-                 analysis_loader: Callable[[], dict[str, Any] | None] | None = None):
+                 analysis_loader: Callable[[], dict[str, Any] | None] | None = None,
+                 delete_grace_s: float = DELETE_GRACE_S):
         from opensearchpy import exceptions as os_exceptions
 
         self._exc = os_exceptions
@@ -662,6 +726,7 @@ class OpenSearchStore:
         self.dim = dim
         #: Every bulk action that failed, across calls (each is also logged).
         self.failures: list[BulkFailure] = []
+        self.delete_grace_s = max(0.0, delete_grace_s)
         self._rebuild_index: str | None = None
         self._rebuild_written: set[str] = set()
         if alias != alias.lower() or not alias or alias.startswith(("_", "-", "+")):
@@ -679,14 +744,20 @@ class OpenSearchStore:
         url = settings.opensearch_url
         if not url:
             raise StoreError("MOTESOK_BACKEND=opensearch needs MOTESOK_OPENSEARCH_URL (e.g. https://localhost:9200)")
-        auth = None
-        if settings.opensearch_user:
-            auth = (settings.opensearch_user, settings.opensearch_password or "")
+        ca_certs = getattr(settings, "opensearch_ca_certs", None)
         verify = bool(settings.opensearch_verify_certs)
-        client = OpenSearch(hosts=[url], http_auth=auth, verify_certs=verify, ssl_show_warn=verify,
-                            ssl_assert_hostname=verify, timeout=30, max_retries=2, retry_on_timeout=True)
+        if ca_certs and verify and not Path(ca_certs).is_file():
+            raise StoreError(f"MOTESOK_OPENSEARCH_CA_CERTS names {ca_certs}, which is not a readable file "
+                             f"(the PEM file of the CA that signed the cluster's certificate)")
+        client = OpenSearch(**client_options(url, user=settings.opensearch_user, password=settings.opensearch_password,
+                                             verify_certs=verify, ca_certs=str(ca_certs) if ca_certs else None))
+        # Plain analysis unless the Swedish analysis files were chosen: keyword search runs over our
+        # own analysed terms either way, and a managed cluster may accept no analysis files at all.
+        swedish = getattr(settings, "opensearch_analysis", "plain") == "swedish"
+        loader = load_swedish_analysis if analysis is None and swedish else None
         return cls(client, alias=settings.opensearch_index, url=url, embedding_model=embedding_model, dim=dim,
-                   analysis=analysis, analysis_loader=None if analysis is not None else load_swedish_analysis)
+                   analysis=analysis, analysis_loader=loader,
+                   delete_grace_s=float(getattr(settings, "opensearch_delete_grace_s", DELETE_GRACE_S)))
 
     # -- errors ----------------------------------------------------------------------------------
 
@@ -697,7 +768,12 @@ class OpenSearchStore:
             yield
         except StoreError:
             raise
-        except exc.ConnectionError as error:  # also ConnectionTimeout and SSLError
+        except exc.SSLError as error:
+            raise StoreError(
+                f"the TLS certificate of OpenSearch at {self.url} was not accepted ({action}): {_reason(error)}. "
+                f"Set MOTESOK_OPENSEARCH_CA_CERTS to the PEM file of the CA that signed it (and use the host name "
+                f"it was issued for), or MOTESOK_OPENSEARCH_VERIFY_CERTS=false on a trusted network") from error
+        except exc.ConnectionError as error:  # also ConnectionTimeout
             raise StoreError(
                 f"cannot reach OpenSearch at {self.url} ({action}): {_reason(error)}. Is the cluster running "
                 f"(docker compose up -d opensearch) and is MOTESOK_OPENSEARCH_URL right?") from error
@@ -717,6 +793,12 @@ class OpenSearchStore:
             self.analysis = loader()
         assert self.dim is not None
         return index_body(self.dim, self.embedding_model, self.analysis, **kwargs)
+
+    def _put_template(self, body: dict[str, Any]) -> None:
+        """Put (or renew) the template of this alias's versioned indices before creating one."""
+        with self._errors(f"put the index template {template_name(self.alias)}"):
+            self.client.indices.put_index_template(name=template_name(self.alias),
+                                                   body=index_template_body(self.alias, body))
 
     def _alias_targets(self) -> list[str]:
         try:
@@ -742,9 +824,11 @@ class OpenSearchStore:
             if self.dim is None:
                 return None  # nothing indexed yet and nothing to create it with: reads are empty
             name = versioned_index_name(self.alias)
+            body = self._index_body(aliases=[self.alias])
+            self._put_template(body)
             with self._errors(f"create the index {name} (alias {self.alias})"):
                 # created with its alias in one request: the alias never points at nothing
-                self.client.indices.create(index=name, body=self._index_body(aliases=[self.alias]))
+                self.client.indices.create(index=name, body=body)
             log.info("created index", extra={"index": name, "alias": self.alias})
             return name
         meta = mapping.get(index, {}).get("mappings", {}).get("_meta", {}) or {}
@@ -798,9 +882,11 @@ class OpenSearchStore:
         if self.dim is None:
             raise StoreError("a full reindex needs the embedding model's dimension; open the store with it")
         name = versioned_index_name(self.alias)
+        body = self._index_body(loading=True)
+        self._put_template(self._index_body())
         with self._errors(f"create the index {name}"):
-            # no periodic refresh while loading: one refresh at the end
-            self.client.indices.create(index=name, body=self._index_body(refresh_interval="-1"))
+            # no replicas and no periodic refresh while loading (finish_full_reindex restores both)
+            self.client.indices.create(index=name, body=body)
         self._rebuild_index, self._rebuild_written = name, set()
         log.info("full reindex started", extra={"index": name, "alias": self.alias})
         return name
@@ -811,20 +897,37 @@ class OpenSearchStore:
         name = self._rebuild_index
         if not name:
             raise StoreError("finish_full_reindex without begin_full_reindex")
-        with self._errors(f"swap the alias {self.alias} to {name}"):
-            self.client.indices.put_settings(index=name, body={"index": {"refresh_interval": None}})
+        with self._errors(f"finish the index {name}"):
             self.client.indices.refresh(index=name)
+            # one segment: one faiss graph to search and to load, instead of one per flushed segment
+            self.client.indices.forcemerge(index=name, max_num_segments=1)
+            self.client.indices.put_settings(index=name, body={"index": finish_settings()})
+        self._warm_up(name)
+        with self._errors(f"swap the alias {self.alias} to {name}"):
             old = self._alias_targets()
             self.client.indices.update_aliases(body=alias_swap_actions(self.alias, name, old))
         self._index, self._rebuild_index, self._rebuild_written = name, None, set()
         log.info("alias swapped", extra={"index": name, "alias": self.alias, "previous": old})
-        if not keep_old:
-            for previous in old:
-                if previous != name:
-                    with self._errors(f"delete the old index {previous}"):
-                        self.client.indices.delete(index=previous, ignore_unavailable=True)
+        previous = [index for index in old if index != name]
+        if previous and not keep_old:
+            time.sleep(self.delete_grace_s)  # searches already sent to the old index finish there
+            for index in previous:
+                with self._errors(f"delete the old index {index}"):
+                    self.client.indices.delete(index=index, ignore_unavailable=True)
         self._drop_abandoned(before=name, keep=set(old))
         return name
+
+    def _warm_up(self, index: str) -> None:
+        """Load the new index's faiss graphs into native memory before it serves searches
+        (``GET /_plugins/_knn/warmup/{index}``). Only speed depends on it: a cluster without the
+        k-NN plugin's warm-up API (osmem-server) loads them at the first search instead."""
+        try:
+            self.client.transport.perform_request("GET", f"/_plugins/_knn/warmup/{index}")
+        except self._exc.TransportError as error:
+            if isinstance(error, self._exc.ConnectionError):
+                raise StoreError(f"cannot reach OpenSearch at {self.url} (warm up {index}): {_reason(error)}") from error
+            log.warning("k-NN warm-up failed; graphs load at the first search",
+                        extra={"index": index, "error": _reason(error)})
 
     def _drop_abandoned(self, *, before: str, keep: set[str]) -> None:
         """Delete the versioned indices of this alias that a killed rebuild left behind: older than
@@ -852,10 +955,11 @@ class OpenSearchStore:
         self.begin_full_reindex()
         try:
             yield self
+            # inside: a failure before the swap (refresh, merge, swap) drops the new index too
+            self.finish_full_reindex()
         except BaseException:
             self.abort_full_reindex()
             raise
-        self.finish_full_reindex()
 
     # -- writing -----------------------------------------------------------------------------------
 
