@@ -199,10 +199,8 @@ def test_a_failing_rebuild_keeps_the_alias(target, tmp_path, analyzer):
         pass
 
     embedder = HashingEmbedder()
-    from indexer.store.opensearch import load_swedish_analysis
-
     store = OpenSearchStore(client, alias=target.alias, url=target.url, embedding_model=embedder.name,
-                            dim=embedder.dim, analysis_loader=None if target.kind == "osmem" else load_swedish_analysis)
+                            dim=embedder.dim, delete_grace_s=0)
 
     def explode(path):
         raise Boom(path)

@@ -29,7 +29,10 @@ from indexer.store.opensearch import (
     document_doc_id,
     facet_aggregations,
     facet_counts_from_response,
+    facet_value_counts_body,
+    facet_value_counts_from_response,
     facet_values_from_source,
+    hit_item_id,
     faceted_search_body,
     filter_clauses,
     filtered_ids_body,
@@ -257,7 +260,7 @@ def test_knn_query_has_k_and_the_filter():
     assert knn["filter"] == {"bool": {"filter": [{"term": {"kind": KIND_PASSAGE}},
                                                   {"terms": {"year": [2021]}},
                                                   {"range": {"date": {"gte": "2021-01-01"}}}]}}
-    assert body["_source"] == ["item_id"]
+    assert body["_source"] is False and body["docvalue_fields"] == ["item_id"]  # ids from doc values
     json.dumps(body)  # serialisable: no numpy scalars
 
 
@@ -273,7 +276,7 @@ def test_knn_scores_convert_back_to_inner_products():
 
 
 def test_best_passage_per_item_keeps_each_items_first_hit():
-    hits = [{"_source": {"item_id": i}, "_score": s} for i, s in
+    hits = [{"fields": {"item_id": [i]}, "_score": s} for i, s in
             [("a", 2.0), ("b", 1.9), ("a", 1.8), ("c", 1.5), ("b", 1.2), ("d", 1.1)]]
     found = best_passage_per_item(hits, 3)
     assert [(f.item_id, round(f.score, 6)) for f in found] == [("a", 1.0), ("b", 0.9), ("c", 0.5)]
@@ -474,3 +477,22 @@ def test_client_options_pass_the_ca_file_and_no_hostname_flag():
     assert options["hosts"] == ["https://search.example:9200"] and options["http_auth"] == ("u", "")
     assert options["ca_certs"] == "/etc/ca.pem" and "ssl_assert_hostname" not in options
     assert "http_auth" not in client_options("http://localhost:9200")
+
+
+def test_candidates_and_facets_never_read_source():
+    """Defect 5: candidate and facet reads take ids and facet fields from doc values, never _source."""
+    for body in (keyword_query_body(kq("budget"), Filters(), 10), filtered_ids_body(Filters(), 10),
+                 knn_query_body(unit(1, 0, 0, 0), Filters(), 10), faceted_search_body(None, Filters())):
+        assert body["_source"] is False and "item_id" in body["docvalue_fields"]
+    assert hit_item_id({"fields": {"item_id": ["x"]}}) == "x"
+
+
+def test_facet_value_counts_are_one_ids_query_with_terms_aggregations():
+    body = facet_value_counts_body(["a", "b"])
+    assert body["size"] == 0 and body["query"] == {"ids": {"values": ["item:a", "item:b"]}}
+    assert body["aggs"]["topic"] == {"terms": {"field": "topics", "size": 10_000}}
+    assert set(body["aggs"]) == {"organisation", "body", "year", "topic", "doc_type"}
+    response = {"aggregations": {"year": {"buckets": [{"key": 2021, "doc_count": 2}]},
+                                 "topic": {"buckets": [{"key": "skola", "doc_count": 1}]}}}
+    counts = facet_value_counts_from_response(response)
+    assert counts["year"] == {2021: 2} and counts["topic"] == {"skola": 1} and counts["body"] == {}

@@ -84,6 +84,7 @@ AUTO_EXPAND_REPLICAS = "0-1"
 MAX_QUERY_TERMS = 400  # two clauses per term stays under the default max_clause_count of 1024
 FACET_SIZE = 10_000  # buckets per terms aggregation
 MGET_CHUNK = 1000
+MAX_TERMS_IDS = 10_000  # ids per ids query (well under index.max_terms_count, 65,536)
 BULK_CHUNK = 500
 #: Seconds between the alias swap and deleting the old index: searches that resolved the alias just
 #: before the swap finish on the old index instead of failing with index_not_found.
@@ -469,6 +470,19 @@ def _kind(kind: str) -> dict[str, Any]:
     return {"term": {"kind": kind}}
 
 
+#: Hits carry only the item id, read from doc values: ``_source`` filtering would still parse each
+#: item's whole stored text (~5 kB) to pick one field out of it.
+ID_ONLY: dict[str, Any] = {"_source": False, "docvalue_fields": ["item_id"]}
+
+
+def hit_item_id(hit: dict[str, Any]) -> str:
+    """The item id of a hit of an ``ID_ONLY`` search (doc values; ``_source`` when a caller asked for it)."""
+    fields = hit.get("fields") or {}
+    if fields.get("item_id"):
+        return fields["item_id"][0]
+    return hit["_source"]["item_id"]
+
+
 def keyword_clauses(query: KeywordQuery) -> list[dict[str, Any]]:
     """One ``match_phrase`` per term and field: every term is a plain value run through the terms
     analyzer (never ``query_string``), so query syntax in user input means nothing. A term of
@@ -519,7 +533,7 @@ def keyword_query_body(query: KeywordQuery, filters: Filters, size: int) -> dict
         return None
     return {
         "size": size,
-        "_source": ["item_id"],
+        **ID_ONLY,
         "track_total_hits": False,
         "query": {"bool": {"should": should, "minimum_should_match": 1,
                            "filter": [_kind(KIND_ITEM), match_clause(query), *filter_clauses(filters)]}},
@@ -536,7 +550,7 @@ def knn_query_body(vector: np.ndarray | list[float], filters: Filters, k: int) -
     clauses = filter_clauses(filters)
     if clauses:
         knn["filter"] = {"bool": {"filter": [_kind(KIND_PASSAGE), *clauses]}}
-    return {"size": k, "_source": ["item_id"], "query": {"knn": {"vector": knn}}}
+    return {"size": k, **ID_ONLY, "query": {"knn": {"vector": knn}}}
 
 
 def knn_score_to_similarity(score: float) -> float:
@@ -549,7 +563,7 @@ def best_passage_per_item(hits: list[dict[str, Any]], limit: int) -> list[Scored
     """Hits in score order → each item's first (best) passage, up to ``limit`` items."""
     best: dict[str, float] = {}
     for hit in hits:
-        item_id = hit["_source"]["item_id"]
+        item_id = hit_item_id(hit)
         if item_id not in best:
             best[item_id] = knn_score_to_similarity(float(hit["_score"]))
             if len(best) >= limit:
@@ -566,7 +580,7 @@ def filtered_ids_body(filters: Filters, size: int) -> dict[str, Any]:
     """Items passing the filters, newest first, then in document order (like SQLite)."""
     return {
         "size": size,
-        "_source": ["item_id"],
+        **ID_ONLY,
         "track_total_hits": False,
         "query": {"bool": {"filter": [_kind(KIND_ITEM), *filter_clauses(filters)]}},
         "sort": [{"date": {"order": "desc", "missing": "_last"}}, {"document_id": "asc"}, {"position": "asc"}],
@@ -594,7 +608,7 @@ def faceted_search_body(query: KeywordQuery | None, filters: Filters, size: int 
     clauses = filter_clauses(filters)
     body: dict[str, Any] = {
         "size": size,
-        "_source": ["item_id"],
+        **ID_ONLY,
         "track_total_hits": True,
         "query": {"bool": {"must": must, "filter": [_kind(KIND_ITEM)]}},
         "aggs": facet_aggregations(filters, facet_size),
@@ -684,6 +698,20 @@ def facet_values_from_source(src: dict[str, Any]) -> dict[str, list[Any]]:
 
 
 _FACET_SOURCE = ["item_id", "organisation", "body", "year", "topics", "doc_type", "date"]
+
+
+def facet_value_counts_body(item_ids: list[str], size: int = FACET_SIZE) -> dict[str, Any]:
+    """Per facet, how many of these items hold each value: one ids query with a terms aggregation per
+    facet (instead of reading every item back)."""
+    return {"size": 0, "track_total_hits": False,
+            "query": {"ids": {"values": [item_doc_id(i) for i in item_ids]}},
+            "aggs": {facet: {"terms": {"field": FACET_INDEX_FIELD[facet], "size": size}} for facet in FACET_FIELDS}}
+
+
+def facet_value_counts_from_response(response: dict[str, Any]) -> dict[str, dict[Any, int]]:
+    aggregations = response.get("aggregations", {})
+    return {facet: {(int(b["key"]) if facet == "year" else b["key"]): b["doc_count"]
+                    for b in aggregations.get(facet, {}).get("buckets", [])} for facet in FACET_FIELDS}
 
 
 def _chunks(values: list, size: int) -> Iterator[list]:
@@ -1083,7 +1111,7 @@ class OpenSearchStore:
             return []
         with self._errors("run a keyword search"):
             hits = self.client.search(index=self.alias, body=body)["hits"]["hits"]
-        return [Scored(h["_source"]["item_id"], float(h["sort"][0] if h.get("_score") is None else h["_score"]))
+        return [Scored(hit_item_id(h), float(h["sort"][0] if h.get("_score") is None else h["_score"]))
                 for h in hits]
 
     def vector_search(self, vector: np.ndarray, filters: Filters, limit: int) -> list[Scored]:
@@ -1106,7 +1134,7 @@ class OpenSearchStore:
         if self._index is None or limit <= 0:
             return []
         with self._errors("list items"):
-            return [h["_source"]["item_id"] for h in self._hits(filtered_ids_body(filters, 0), limit)]
+            return [hit_item_id(h) for h in self._hits(filtered_ids_body(filters, 0), limit)]
 
     def _mget(self, doc_ids: list[str], source: list[str] | None = None) -> dict[str, dict[str, Any]]:
         found: dict[str, dict[str, Any]] = {}
@@ -1121,12 +1149,26 @@ class OpenSearchStore:
         return found
 
     def facet_values(self, item_ids: list[str]) -> dict[str, dict[str, list[Any]]]:
+        # From _source, not doc values: doc values sort a multi-valued field, and topics keep their order.
+        # Counting (the many-item read) goes through count_facet_values' aggregation instead.
         with self._errors("read facet values"):
             found = self._mget([item_doc_id(i) for i in item_ids], _FACET_SOURCE)
         return {src["item_id"]: facet_values_from_source(src) for src in found.values()}
 
     def count_facet_values(self, item_ids: list[str]) -> dict[str, dict[Any, int]]:
-        return count_values(self.facet_values(item_ids), item_ids)
+        counts: dict[str, dict[Any, int]] = {facet: {} for facet in FACET_FIELDS}
+        if self._index is None:
+            return counts
+        unique = list(dict.fromkeys(item_ids))
+        if len(unique) < len(item_ids):  # an id listed twice counts twice, as in base.count_values
+            return count_values(self.facet_values(item_ids), item_ids)
+        with self._errors("count facet values"):
+            for chunk in _chunks(unique, MAX_TERMS_IDS):
+                response = self.client.search(index=self.alias, body=facet_value_counts_body(chunk))
+                for facet, values in facet_value_counts_from_response(response).items():
+                    for value, count in values.items():
+                        counts[facet][value] = counts[facet].get(value, 0) + count
+        return counts
 
     def facet_counts(self, filters: Filters, query: KeywordQuery | None = None) -> dict[str, dict[Any, int]]:
         """Disjunctive facet counts computed by the cluster (an alternative to counting above the store)."""
