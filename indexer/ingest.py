@@ -20,6 +20,7 @@ from pathlib import Path
 from indexer.decisions import settle_kinds
 from indexer.metadata import MetadataError, apply_overrides, build_meta, enrich_items, load_overrides, usable_title
 from indexer.parse import ParseError, RawText, read_bytes
+from indexer.parse.ocr import OcrOptions
 from indexer.parse.text import normalize_text
 from indexer.personnummer import mask_inputs
 from indexer.records import ParsedDocument
@@ -173,10 +174,11 @@ def _link_problem(path: Path) -> str:
     return f"broken symbolic link: its target {target} does not exist"
 
 
-def parse_file(path: Path, max_bytes: int | None = None) -> ParsedDocument:
+def parse_file(path: Path, max_bytes: int | None = None, ocr: OcrOptions | None = None) -> ParsedDocument:
     """Read, segment and describe one file; raise IngestError naming the file and the reason.
 
-    Files larger than ``max_bytes`` (default :data:`MAX_BYTES`) are refused before they are read.
+    Files larger than ``max_bytes`` (default :data:`MAX_BYTES`) are refused before they are read;
+    ``ocr`` says whether and how a PDF without a text layer is read (None: the defaults, on).
     """
     path = Path(path)
     limit = MAX_BYTES if max_bytes is None else max_bytes
@@ -201,7 +203,7 @@ def parse_file(path: Path, max_bytes: int | None = None) -> ParsedDocument:
         raise IngestError(path, "empty file")
     fmt = FORMATS[suffix]
     try:
-        raw: RawText = read_bytes(data, fmt)
+        raw: RawText = read_bytes(data, fmt, ocr)
     except ParseError as exc:
         raise IngestError(path, str(exc)) from exc
     try:
@@ -220,6 +222,7 @@ def parse_file(path: Path, max_bytes: int | None = None) -> ParsedDocument:
     except IngestError as exc:  # name the file as the caller gave it
         raise IngestError(path, exc.reason) from exc
     parsed.document.format = fmt
+    parsed.document.ocr, parsed.document.ocr_confidence = raw.ocr, raw.ocr_confidence
     apply_overrides(parsed.document, overrides)
     return parsed
 

@@ -17,6 +17,7 @@ from pathlib import Path
 from indexer.embed import embed_items
 from indexer.enrich import analyze_items
 from indexer.ingest import MAX_BYTES, IngestError, discover, parse_file, too_large
+from indexer.parse.ocr import OcrOptions
 from indexer.records import IndexedItem, ParsedDocument, item_id
 from indexer.store.base import Store
 from indexer.store.sqlite import StoreError
@@ -54,6 +55,7 @@ class Indexer:
     topics: object | None = None  # models.topics.TopicClassifier
     passage_tokens: int = 256
     max_file_bytes: int = MAX_BYTES  # larger files are refused before they are read
+    ocr: OcrOptions | None = None  # PDFs without a text layer (None: indexer.parse.ocr's defaults)
 
     def build_items(self, parsed: ParsedDocument) -> list[IndexedItem]:
         """Analyze, embed and classify the items of one parsed document."""
@@ -145,7 +147,7 @@ class Indexer:
                                          "duration_ms": _ms(t0)})
             return
         try:
-            parsed = parse_file(path, self.max_file_bytes)
+            parsed = parse_file(path, self.max_file_bytes, self.ocr)
             parsed.document.source = source
             indexed = self.build_items(parsed)
         except IngestError as exc:

@@ -42,9 +42,10 @@ def parse(
 ) -> None:
     """Parse and segment one document and print its metadata and agenda items."""
     from indexer.ingest import IngestError, parse_file
+    from motesok.runtime import ocr_options
 
     try:
-        parsed = parse_file(path)
+        parsed = parse_file(path, ocr=ocr_options(get_settings()))
     except IngestError as exc:
         _fail(str(exc), 1)
     if as_json:
@@ -56,6 +57,8 @@ def parse(
         typer.echo("  grund (evidence): " + "; ".join(f"{k}: {v}" for k, v in d.evidence.items()))
     if d.inferred:
         typer.echo(f"  härlett (inferred): {', '.join(d.inferred)}")
+    if d.ocr:
+        typer.echo(f"  OCR: texten är inläst från sidbilder (medelsäkerhet {d.ocr_confidence} %)")
     for item in parsed.items:
         label = f"§ {item.paragraph}" if item.paragraph is not None else (str(item.number) if item.number else "-")
         typer.echo(f"{label:>6}  {item.title}{'  [härledd rubrik]' if item.title_derived else ''}")

@@ -35,6 +35,11 @@ class Settings(BaseSettings):
     embedding_threads: int = Field(0, ge=0, description="Torch CPU threads; 0 means one per core when indexing and one in the API.")
     max_file_bytes: int = Field(20 * 1024 * 1024, ge=1, description=(
         "Files larger than this many bytes are refused, before they are read, with a per-file message."))
+    ocr: Literal["on", "off"] = Field("on", description=(
+        "Read PDFs without a text layer (scans) by OCR: Tesseract's Swedish model from Debian (tesseract-ocr, "
+        "tesseract-ocr-swe, poppler-utils), about 1.5–4.5 s a page. off: such files are refused, saying so."))
+    ocr_max_pages: int = Field(100, ge=1, description=(
+        "A PDF without a text layer with more pages than this is refused rather than read by OCR."))
     passage_tokens: int = Field(256, ge=32, le=512, description="Model tokens per passage window.")
     query_prefix: str = Field("query: ", description="Prefix the model expects before a query.")
     passage_prefix: str = Field("passage: ", description="Prefix the model expects before a passage.")

@@ -102,6 +102,13 @@ def _checked_embedder(settings: Settings, name: str, dim: int):
     return embedder
 
 
+def ocr_options(settings: Settings):
+    """How the indexer reads PDFs without a text layer (MOTESOK_OCR, MOTESOK_OCR_MAX_PAGES)."""
+    from indexer.parse.ocr import OcrOptions
+
+    return OcrOptions(enabled=settings.ocr == "on", max_pages=settings.ocr_max_pages)
+
+
 def build_indexer(settings: Settings | None = None):
     """The indexer; the analyzer, model and topics load when the first changed file needs them."""
     from indexer.pipeline import Indexer
@@ -115,7 +122,8 @@ def build_indexer(settings: Settings | None = None):
         embedder = Lazy(lambda: _checked_embedder(settings, name, dim), name=name, dim=dim)
     store = open_store(settings, embedder)
     return Indexer(store=store, analyzer=Lazy(lambda: load_analyzer(settings)), embedder=embedder,
-                   topics=Lazy(lambda: load_topics(embedder, settings)), passage_tokens=settings.passage_tokens)
+                   topics=Lazy(lambda: load_topics(embedder, settings)), passage_tokens=settings.passage_tokens,
+                   ocr=ocr_options(settings))
 
 
 class QueryEngineError(RuntimeError):

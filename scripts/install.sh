@@ -20,3 +20,9 @@ python -m pip install -q -e ".${extras}"
 # sentence-transformers folder under models/, and export the API's ONNX query encoder from it
 # (offline; each step skipped when already built).
 python -m models.convert_e5
+
+# OCR of scanned PDFs: Tesseract with its Swedish model, and poppler's pdftoppm (page images) and
+# pdftotext (PDFs beyond pypdf's limits), all from Debian. Without them the indexer still runs and
+# refuses scanned PDFs with a message naming these packages.
+scripts/debian-packages.sh tesseract-ocr tesseract-ocr-swe poppler-utils \
+  || echo "install.sh: OCR packages missing: scanned PDFs will be refused (MOTESOK_OCR)" >&2

@@ -10,6 +10,10 @@ naming the file.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from indexer.parse.ocr import OcrOptions
 
 
 class ParseError(Exception):
@@ -20,14 +24,17 @@ class ParseError(Exception):
 class RawText:
     text: str
     title_hint: str | None = None
+    ocr: bool = False  # the text was recognised from page images (no text layer)
+    ocr_confidence: float | None = None  # Tesseract's mean word confidence, 0–100
 
 
-def read_bytes(data: bytes, fmt: str) -> RawText:
-    """Turn the bytes of a file in format ``fmt`` (txt, md, html, pdf, docx) into text."""
+def read_bytes(data: bytes, fmt: str, ocr: "OcrOptions | None" = None) -> RawText:
+    """Turn the bytes of a file in format ``fmt`` (txt, md, html, pdf, docx) into text; ``ocr``:
+    whether and how a PDF without a text layer is read by OCR (None: refused)."""
     if fmt == "pdf":
         from indexer.parse.pdf import read_pdf
 
-        return read_pdf(data)
+        return read_pdf(data, ocr)
     if fmt == "docx":
         from indexer.parse.docx import read_docx
 

@@ -22,7 +22,13 @@ def read_docx(data: bytes) -> RawText:
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
     except zipfile.BadZipFile as exc:
-        raise ParseError("not a valid .docx file (not a ZIP archive)") from exc
+        from indexer.parse.sniff import what_it_is
+
+        what = what_it_is(data)
+        if what and what.startswith("an HTML page"):
+            what = what.replace("an HTML page", "an HTML page named .docx", 1) + (
+                "; the site probably returned a web page (an error page?) instead of the document")
+        raise ParseError(f"not a valid .docx file (not a ZIP archive{': ' + what if what else ''})") from exc
     except Exception as exc:
         raise ParseError(f"not a valid .docx file ({type(exc).__name__}: {exc})") from exc
     with archive:

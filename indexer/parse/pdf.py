@@ -1,7 +1,8 @@
-"""PDF text layer via pypdf.
+"""PDF text layer via pypdf (OCR for scanned pages: ``indexer.parse.ocr``).
 
-Scanned PDFs (no text layer), encrypted PDFs that need a password, and corrupt or truncated
-files are rejected with a clear reason. Lines that repeat at the top or bottom of most pages
+Encrypted PDFs that need a password, and corrupt or truncated files are rejected with a clear
+reason; a file that is no PDF says what it is (an HTML error page, with its title). A valid PDF
+that trips one of pypdf's resource limits is read again with raised limits, then by pdftotext. Lines that repeat at the top or bottom of most pages
 (running headers and footers) are removed here, where page boundaries are still known; pages are
 joined with a form feed so that segmentation knows each item's page.
 
@@ -21,23 +22,73 @@ import logging
 import re
 from collections import Counter
 
+from typing import TYPE_CHECKING
+
 from indexer.parse import ParseError, RawText
+
+if TYPE_CHECKING:
+    from indexer.parse.ocr import OcrOptions
 
 log = logging.getLogger(__name__)
 
 
-def read_pdf(data: bytes) -> RawText:
-    from pypdf import PdfReader
+#: how much a PDF that trips one of pypdf's resource limits (``LimitReachedError``: a plan map's
+#: drawing with millions of path operators) gets on the second try; still bounded, as the limits
+#: guard against hostile files, and files are at most ``MOTESOK_MAX_FILE_BYTES`` anyway
+RAISED_LIMITS_FACTOR = 25
+_LIMITS = ("stream_parsing_work_maximum_count", "stream_decoding_work_maximum_length", "array_maximum_element_count",
+           "dictionary_maximum_element_count", "maximum_declared_stream_length", "zlib_maximum_output_length",
+           "image_maximum_buffer_size", "xform_maximum_invocations_per_extraction", "page_tree_maximum_page_entries")
+
+
+def read_pdf(data: bytes, ocr: "OcrOptions | None" = None) -> RawText:
+    """The text layer, pages joined by form feeds. A PDF without one is read by OCR as ``ocr``
+    says (:mod:`indexer.parse.ocr`; None: the defaults, on), or refused saying why."""
+    from pypdf.errors import LimitReachedError
 
     head = data[:1024].lstrip()
     if not head.startswith(b"%PDF-"):
-        raise ParseError("not a PDF file (no %PDF- header)")
+        from indexer.parse.sniff import misnamed, what_it_is
+
+        raise ParseError(misnamed(data, ".pdf") if what_it_is(data) else "not a PDF file (no %PDF- header)")
     if b"%%EOF" not in data[-2048:]:
         raise ParseError("truncated or corrupt PDF (no %%EOF end marker)")
     logging.getLogger("pypdf").setLevel(logging.ERROR)
     try:
+        pages, title = _read_text_layer(data)
+    except LimitReachedError as first:
+        # a limit of the reader, not a fault of the file: read again with raised limits, then
+        # with poppler's pdftotext (no such limits), before giving up
+        log.info("PDF reader limit reached (%s); reading again with %dx the limits", first, RAISED_LIMITS_FACTOR)
+        try:
+            with _raised_limits(RAISED_LIMITS_FACTOR):
+                pages, title = _read_text_layer(data)
+        except LimitReachedError as again:
+            pages, title = _pdftotext_pages(data, again), None
+    if not pages:
+        raise ParseError("corrupt PDF (no pages)")
+    if not any(p.strip() for p in pages):
+        from indexer.parse.ocr import OcrOptions, ocr_pdf
+
+        ocr = ocr or OcrOptions()
+        if not ocr.enabled:
+            raise ParseError("PDF has no text layer (scanned images?); OCR is turned off (MOTESOK_OCR=off)")
+        result = ocr_pdf(data, ocr, pages=len(pages))
+        return RawText(_join_pages(result.pages), title_hint=title, ocr=True, ocr_confidence=result.confidence)
+    return RawText(_join_pages(pages), title_hint=title)
+
+
+def _read_text_layer(data: bytes) -> tuple[list[str], str | None]:
+    """Each page's text and the metadata title; ``LimitReachedError`` passes through (the caller
+    retries), everything else is a ParseError with the reason."""
+    from pypdf import PdfReader
+    from pypdf.errors import LimitReachedError
+
+    try:
         reader = PdfReader(io.BytesIO(data), strict=False)
         encrypted = reader.is_encrypted
+    except LimitReachedError:
+        raise
     except Exception as exc:
         raise ParseError(f"corrupt PDF ({type(exc).__name__}: {exc})") from exc
     if encrypted:
@@ -51,12 +102,10 @@ def read_pdf(data: bytes) -> RawText:
     try:
         for page in reader.pages:
             pages.append(page.extract_text() or "")
+    except LimitReachedError:
+        raise
     except Exception as exc:
         raise ParseError(f"corrupt PDF ({type(exc).__name__}: {exc})") from exc
-    if not pages:
-        raise ParseError("corrupt PDF (no pages)")
-    if not any(p.strip() for p in pages):
-        raise ParseError("PDF has no text layer (scanned images?); OCR is not supported")
     title = None
     try:
         meta = reader.metadata
@@ -64,7 +113,37 @@ def read_pdf(data: bytes) -> RawText:
             title = str(meta.title).strip()
     except Exception:
         title = None
-    return RawText(_join_pages(pages), title_hint=title)
+    return pages, title
+
+
+def _raised_limits(factor: int):
+    """pypdf's current limits times ``factor``, for the calls inside the ``with`` block only."""
+    from pypdf import apply_configuration, get_configuration
+
+    base = get_configuration()
+    return apply_configuration(**{name: getattr(base, name) * factor for name in _LIMITS if hasattr(base, name)})
+
+
+def _pdftotext_pages(data: bytes, limit_error: Exception) -> list[str]:
+    """The second extractor for a PDF beyond pypdf's raised limits: poppler's ``pdftotext`` (pages
+    end with a form feed). Without it the file is refused, naming the limit, not calling it corrupt."""
+    import shutil
+    import subprocess
+
+    if shutil.which("pdftotext") is None:
+        raise ParseError(f"the PDF is beyond the PDF reader's limits even raised {RAISED_LIMITS_FACTOR}x "
+                         f"({limit_error}); it is not necessarily corrupt. Install poppler-utils (pdftotext) "
+                         f"to read such files")
+    try:
+        done = subprocess.run(["pdftotext", "-q", "-enc", "UTF-8", "-", "-"], input=data, capture_output=True,
+                              timeout=300, check=False)
+    except subprocess.TimeoutExpired:
+        raise ParseError("the PDF is beyond the PDF reader's limits and pdftotext took over 300 s") from None
+    if done.returncode != 0:
+        raise ParseError(f"corrupt PDF (beyond the PDF reader's limits, and pdftotext failed with exit code "
+                         f"{done.returncode})")
+    text = done.stdout.decode("utf-8", errors="replace")
+    return text.split("\f")[:-1] if text.endswith("\f") else text.split("\f")
 
 
 def _key(line: str) -> str:
