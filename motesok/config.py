@@ -109,6 +109,12 @@ class Settings(BaseSettings):
     smtp_timeout: float = Field(30.0, gt=0, description="Seconds to wait for the SMTP server.")
     log_level: str = Field("INFO", description="Logging level.")
 
+    @field_validator("opensearch_ca_certs", mode="before")
+    @classmethod
+    def _empty_ca_certs_is_none(cls, value):
+        # docker-compose passes an unset variable as "" (which would be the current directory)
+        return None if isinstance(value, str) and not value.strip() else value
+
     @field_validator("api_token")
     @classmethod
     def _token_long_enough(cls, value: str | None) -> str | None:

@@ -106,7 +106,7 @@ def test_mapping_has_a_knn_vector_sized_from_the_model():
 
 def test_source_excludes_the_vector_and_mapping_is_strict():
     body = index_body(4, "m")
-    assert body["mappings"]["_source"] == {"excludes": ["vector"]}
+    assert body["mappings"]["_source"] == {"excludes": ["vector", "weighted_terms"]}
     assert body["mappings"]["dynamic"] == "strict"
 
 
@@ -230,9 +230,12 @@ def test_keyword_query_uses_filter_clauses_and_weights_title_over_text():
     assert {"match_phrase": {"text_terms": {"query": "hem tjänst", "slop": PARTS_NEAR + 2}}} in near
     assert "must" not in boolean  # filters do not score
     should = boolean["should"]
-    assert {"match_phrase": {"title_terms": {"query": "helikopter", "boost": 4.0}}} in should
-    assert {"match_phrase": {"text_terms": {"query": "helikopter", "boost": 1.0}}} in should
-    assert len(should) == 6
+    assert should == [{"match_phrase": {"weighted_terms": t}} for t in ("ambulanshelikopter", "helikopter", "budget")]
+    # an index built before weighted_terms: title and text scored separately, 4:1
+    old = keyword_query_body(query, Filters(), 50, weighted=False)["query"]["bool"]["should"]
+    assert {"match_phrase": {"title_terms": {"query": "helikopter", "boost": 4.0}}} in old
+    assert {"match_phrase": {"text_terms": {"query": "helikopter", "boost": 1.0}}} in old
+    assert len(old) == 6
     assert body["size"] == 50 and body["sort"][0] == {"_score": "desc"}
 
 
@@ -241,7 +244,7 @@ def test_keyword_terms_are_plain_values_never_query_syntax():
     body = keyword_query_body(kq(*hostile), Filters(), 10)
     keys = set(k for k in walk(body) if isinstance(k, str))
     assert "query_string" not in keys and "simple_query_string" not in keys
-    values = [clause["match_phrase"][field]["query"] for clause in body["query"]["bool"]["should"]
+    values = [clause["match_phrase"][field] for clause in body["query"]["bool"]["should"]
               for field in clause["match_phrase"]]
     assert sorted(set(values)) == sorted(hostile)  # passed through verbatim, as values
 
@@ -249,7 +252,7 @@ def test_keyword_terms_are_plain_values_never_query_syntax():
 def test_keyword_query_without_terms_is_none_and_long_queries_are_capped():
     assert keyword_query_body(KeywordQuery(()), Filters(), 10) is None
     many = keyword_query_body(kq(*[f"t{i}" for i in range(MAX_QUERY_TERMS + 50)]), Filters(), 10)
-    assert len(many["query"]["bool"]["should"]) == 2 * MAX_QUERY_TERMS
+    assert len(many["query"]["bool"]["should"]) == MAX_QUERY_TERMS
 
 
 def test_knn_query_has_k_and_the_filter():
@@ -496,3 +499,20 @@ def test_facet_value_counts_are_one_ids_query_with_terms_aggregations():
                                  "topic": {"buckets": [{"key": "skola", "doc_count": 1}]}}}
     counts = facet_value_counts_from_response(response)
     assert counts["year"] == {2021: 2} and counts["topic"] == {"skola": 1} and counts["body"] == {}
+
+
+def test_keyword_scoring_field_and_similarity():
+    """Defect 2: one weighted field under a scripted similarity following FTS5's formula (its
+    agreement with SQLite is measured in tests/test_opensearch_ranking.py)."""
+    body = index_body(4, "m")
+    assert body["mappings"]["properties"]["weighted_terms"] == {"type": "text", "analyzer": TERMS_ANALYZER,
+                                                                "norms": True, "similarity": "motesok_fts5"}
+    similarity = body["settings"]["index"]["similarity"]["motesok_fts5"]
+    assert similarity["type"] == "scripted"
+    source = similarity["script"]["source"]
+    for part in ("Math.log((N - n + 0.5) / (n + 0.5))", "idf = 1e-6", "field.sumTotalTermFreq / N",
+                 "f * 2.2 / (f + 1.2 * (0.25 + 0.75 * doc.length / avg))"):
+        assert part in source
+    doc, items = make_document("d", items=[("budget ram", "text om budget", [], [unit(1, 0, 0, 0)])])
+    source_doc = item_actions("i", doc, items, "g")[0]["_source"]
+    assert source_doc["weighted_terms"] == [source_doc["title_terms"]] * 4 + [source_doc["text_terms"]]

@@ -135,3 +135,11 @@ def test_no_verification_accepts_any_certificate(tls_server):
 def test_a_missing_ca_file_is_named(tls_server, tmp_path):
     with pytest.raises(StoreError, match="MOTESOK_OPENSEARCH_CA_CERTS names .*gone.pem"):
         OpenSearchStore.from_settings(_settings(tls_server, opensearch_ca_certs=tmp_path / "gone.pem"))
+
+
+def test_an_empty_ca_setting_means_none(monkeypatch):
+    # docker-compose passes an unset ${MOTESOK_OPENSEARCH_CA_CERTS:-} as an empty string
+    monkeypatch.setenv("MOTESOK_OPENSEARCH_CA_CERTS", "")
+    assert Settings().opensearch_ca_certs is None
+    monkeypatch.setenv("MOTESOK_OPENSEARCH_CA_CERTS", "/etc/ssl/ca.pem")
+    assert str(Settings().opensearch_ca_certs) == "/etc/ssl/ca.pem"

@@ -511,3 +511,38 @@ def test_an_index_from_before_typed_decisions_gets_the_field(open_store, archive
     other_items[0].item.decision_kind = "förslag"
     reopened.write_document(other, other_items)
     assert reopened.get_items([other_items[0].id])[0].decision_kind == "förslag"
+
+
+def test_an_index_from_before_weighted_terms_keeps_scoring_per_field(open_store, archive):
+    """An index built before weighted_terms (no FTS5 similarity, which cannot be added to an open
+    index) gets the field plain, so writes fit its strict mapping, and keeps scoring title and text
+    separately until a --rebuild, which brings FTS5's formula."""
+    first = open_store()
+    _load(first, archive[:1])
+    index = first.index_name
+    old_body = first._index_body()
+    del old_body["mappings"]["properties"]["weighted_terms"]
+    del old_body["settings"]["index"]["similarity"]
+    old_body["mappings"]["_source"] = {"excludes": ["vector"]}
+    first.client.indices.delete(index=index)
+    first.client.indices.delete_index_template(name=os_store.template_name(first.alias))
+    first.client.indices.create(index=index, body={**old_body, "aliases": {first.alias: {}}})
+    doc, items = archive[0]  # written by the old store version: no weighted_terms
+    actions = os_store.item_actions(index, doc, items, "old") + [os_store.document_action(index, doc, "old")]
+    for action in actions:
+        action["_source"].pop("weighted_terms", None)
+    opensearchpy.helpers.bulk(first.client, actions, refresh=True)
+    reopened = open_store()
+    assert reopened._fts5_scoring is False
+    assert "weighted_terms" in reopened.client.indices.get_mapping(index=index)[index]["mappings"]["properties"]
+    reopened.write_document(*archive[1])
+    # old items (no weighted_terms) and new ones both found and scored
+    hits = reopened.keyword_search(kq("budget"), Filters(), 10)
+    assert len(hits) == 2 and all(h.score > 0 for h in hits)
+    with reopened.full_reindex():
+        _load(reopened, archive)
+    assert reopened._fts5_scoring is True
+    new = reopened.index_name
+    mapping = reopened.client.indices.get_mapping(index=new)[new]["mappings"]["properties"]
+    assert mapping["weighted_terms"]["similarity"] == "motesok_fts5"
+    assert len(reopened.keyword_search(kq("budget"), Filters(), 10)) == 3

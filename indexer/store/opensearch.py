@@ -65,6 +65,10 @@ ADDED_FIELDS_ITEM: dict[str, dict[str, Any]] = {
     "page_end": {"type": "integer"},
 }
 
+#: The field keyword search scores: the title terms TITLE_WEIGHT times, then the text terms, under
+#: FTS5_SIMILARITY, so one saturation runs over the title-weighted count as in the SQLite store.
+WEIGHTED_FIELD = "weighted_terms"
+FTS5_SIMILARITY = "motesok_fts5"
 #: Analyzer over the pre-analysed terms: whitespace split + lowercase (like SQLite's unicode61).
 TERMS_ANALYZER = "motesok_terms"
 #: Analyzer used for raw text when no Swedish analysis settings are given.
@@ -197,6 +201,31 @@ def text_analyzers(analysis: dict[str, Any]) -> tuple[str, str]:
     return index_name, search_name
 
 
+def fts5_similarity(k1: float = 1.2, b: float = 0.75) -> dict[str, Any]:
+    """A ``scripted`` similarity computing FTS5's bm25 (as ``indexer/store/postings.py`` does):
+    idf ``ln((N - n + 0.5) / (n + 0.5))`` floored at 1e-6 (a term in over half the items still counts a
+    little), times ``f (k1 + 1) / (f + k1 (1 - b + b len / avglen))`` over the one weighted field.
+    Lucene's BM25 differs (idf ``ln(1 + ...)``, per-field statistics); tests/test_opensearch_ranking.py
+    measures both against SQLite. Differences left: ``len`` counts the title TITLE_WEIGHT times and is
+    stored in one byte (exact below 24 tokens, 3 bits of mantissa above), and idf counts deleted items
+    until segments merge."""
+    source = (
+        "double n = term.docFreq; double N = field.docCount; "
+        "double idf = Math.log((N - n + 0.5) / (n + 0.5)); if (idf <= 0) { idf = 1e-6; } "
+        "double avg = field.sumTotalTermFreq / N; double f = doc.freq; "
+        f"return query.boost * idf * f * {k1 + 1} / (f + {k1} * ({1 - b} + {b} * doc.length / avg));"
+    )
+    return {"type": "scripted", "script": {"source": source}}
+
+
+def weighted_terms(title_terms: str, text_terms: str) -> list[str]:
+    """The ``weighted_terms`` values of an item: the title terms TITLE_WEIGHT times, then the text terms
+    (separate values: the position gap keeps a phrase from running across them)."""
+    copies = int(TITLE_WEIGHT)
+    assert copies == TITLE_WEIGHT and TEXT_WEIGHT == 1.0, "weights must be whole repetitions"
+    return [title_terms] * copies + [text_terms]
+
+
 def index_body(dim: int, embedding_model: str | None, analysis: dict[str, Any] | None = None, *,
                aliases: Iterable[str] = (), shards: int = 1, refresh_interval: str | None = None,
                hnsw_m: int = 16, ef_construction: int = 128, ef_search: int = EF_SEARCH,
@@ -226,6 +255,7 @@ def index_body(dim: int, embedding_model: str | None, analysis: dict[str, Any] |
         "number_of_shards": shards,
         "knn": True,
         "max_result_window": MAX_WINDOW,
+        "similarity": {FTS5_SIMILARITY: fts5_similarity()},
         **(loading_settings() if loading else {"auto_expand_replicas": AUTO_EXPAND_REPLICAS}),
     }
     if refresh_interval is not None:
@@ -236,7 +266,8 @@ def index_body(dim: int, embedding_model: str | None, analysis: dict[str, Any] |
             "dynamic": "strict",
             "_meta": {"motesok_schema": SCHEMA_VERSION, "embedding_model": embedding_model, "dim": dim},
             # The vector lives in the k-NN index only; keeping it out of _source halves the disk.
-            "_source": {"excludes": ["vector"]},
+            # weighted_terms repeats title_terms/text_terms, both in _source already.
+            "_source": {"excludes": ["vector", WEIGHTED_FIELD]},
             "properties": {
                 "kind": keyword,
                 "generation": keyword,
@@ -275,6 +306,7 @@ def index_body(dim: int, embedding_model: str | None, analysis: dict[str, Any] |
                 "case_numbers": keyword,
                 "title_terms": terms,
                 "text_terms": terms,
+                WEIGHTED_FIELD: {**terms, "similarity": FTS5_SIMILARITY},
                 # passage fields
                 "passage": {"type": "integer"},
                 "vector": {
@@ -353,7 +385,8 @@ def item_source(document: DocumentMeta, indexed: IndexedItem, generation: str) -
         "decision_kind": item.decision_kind,
         "paragraph_label": item.paragraph_label, "page_start": item.page_start, "page_end": item.page_end,
         "case_numbers": list(item.case_numbers), "topics": list(indexed.topics),
-        "title_terms": indexed.title_terms, "text_terms": indexed.text_terms, **_facets(document),
+        "title_terms": indexed.title_terms, "text_terms": indexed.text_terms,
+        WEIGHTED_FIELD: weighted_terms(indexed.title_terms, indexed.text_terms), **_facets(document),
         **_times(document), **_publication(document),
     }
 
@@ -483,16 +516,22 @@ def hit_item_id(hit: dict[str, Any]) -> str:
     return hit["_source"]["item_id"]
 
 
-def keyword_clauses(query: KeywordQuery) -> list[dict[str, Any]]:
-    """One ``match_phrase`` per term and field: every term is a plain value run through the terms
-    analyzer (never ``query_string``), so query syntax in user input means nothing. A term of
-    several tokens must match as a phrase, like a quoted FTS5 string in the SQLite store."""
+def keyword_clauses(query: KeywordQuery, weighted: bool = True) -> list[dict[str, Any]]:
+    """One ``match_phrase`` per term: every term is a plain value run through the terms analyzer
+    (never ``query_string``), so query syntax in user input means nothing. A term of several tokens
+    must match as a phrase, like a quoted FTS5 string in the SQLite store.
+
+    ``weighted``: on ``weighted_terms`` (FTS5's formula, as SQLite ranks); otherwise, for an index
+    built before that field, on title and text separately (Lucene BM25, ``4 × title + text``)."""
     terms = query.terms()
     if len(terms) > MAX_QUERY_TERMS:
         log.warning("query truncated", extra={"terms": len(terms), "kept": MAX_QUERY_TERMS})
         terms = terms[:MAX_QUERY_TERMS]
     clauses = []
     for term in terms:
+        if weighted:
+            clauses.append({"match_phrase": {WEIGHTED_FIELD: term}})
+            continue
         clauses.append({"match_phrase": {"title_terms": {"query": term, "boost": TITLE_WEIGHT}}})
         clauses.append({"match_phrase": {"text_terms": {"query": term, "boost": TEXT_WEIGHT}}})
     return clauses
@@ -525,10 +564,10 @@ def match_clause(query: KeywordQuery) -> dict[str, Any]:
     return {"bool": {"should": words, "minimum_should_match": min(query.required(), len(words))}}
 
 
-def keyword_query_body(query: KeywordQuery, filters: Filters, size: int) -> dict[str, Any] | None:
+def keyword_query_body(query: KeywordQuery, filters: Filters, size: int, weighted: bool = True) -> dict[str, Any] | None:
     """Items matching the query's words (``match_clause``), scored by all its terms with title
     matches weighted 4:1 over text, filters as filter clauses. ``None`` when the query has no terms."""
-    should = keyword_clauses(query)
+    should = keyword_clauses(query, weighted)
     if not should:
         return None
     return {
@@ -755,6 +794,8 @@ class OpenSearchStore:
         #: Every bulk action that failed, across calls (each is also logged).
         self.failures: list[BulkFailure] = []
         self.delete_grace_s = max(0.0, delete_grace_s)
+        #: Whether the alias's index scores keywords with FTS5's formula (created with weighted_terms)
+        self._fts5_scoring = True
         self._rebuild_index: str | None = None
         self._rebuild_written: set[str] = set()
         if alias != alias.lower() or not alias or alias.startswith(("_", "-", "+")):
@@ -881,8 +922,16 @@ class OpenSearchStore:
             with self._errors(f"add the document time fields to the index {index}"):
                 self.client.indices.put_mapping(index=index, body={"properties": {
                     "first_indexed": {"type": "keyword"}, "last_changed": {"type": "keyword"}}})
-        missing = {name: spec for name, spec in {**ADDED_FIELDS_DOCUMENT, **ADDED_FIELDS_ITEM}.items()
-                   if name not in properties}
+        weighted = properties.get(WEIGHTED_FIELD)
+        self._fts5_scoring = not properties or (weighted or {}).get("similarity") == FTS5_SIMILARITY
+        if properties and not self._fts5_scoring:
+            # Items written before lack weighted_terms, and a similarity cannot be added to an open
+            # index: the field comes in plain so writes fit the strict mapping; scoring stays per
+            # field until a --rebuild.
+            log.warning("the index ranks keywords per field, not like SQLite; motesok index --rebuild "
+                        "builds one that does", extra={"index": index})
+        added = {**ADDED_FIELDS_DOCUMENT, **ADDED_FIELDS_ITEM, WEIGHTED_FIELD: {"type": "text", "analyzer": TERMS_ANALYZER}}
+        missing = {name: spec for name, spec in added.items() if name not in properties}
         if properties and missing:
             # an index built before page numbers, § labels, source addresses and OCR marks were stored
             with self._errors(f"add the fields {', '.join(missing)} to the index {index}"):
@@ -935,6 +984,7 @@ class OpenSearchStore:
             old = self._alias_targets()
             self.client.indices.update_aliases(body=alias_swap_actions(self.alias, name, old))
         self._index, self._rebuild_index, self._rebuild_written = name, None, set()
+        self._fts5_scoring = True  # built by this store: every item has weighted_terms
         log.info("alias swapped", extra={"index": name, "alias": self.alias, "previous": old})
         previous = [index for index in old if index != name]
         if previous and not keep_old:
@@ -1106,7 +1156,7 @@ class OpenSearchStore:
     def keyword_search(self, query: KeywordQuery, filters: Filters, limit: int) -> list[Scored]:
         # One request (at most MAX_WINDOW hits): paging on a float score is fragile, and the search
         # service asks for keyword_candidates (default 1000) anyway.
-        body = keyword_query_body(query, filters, min(limit, MAX_WINDOW))
+        body = keyword_query_body(query, filters, min(limit, MAX_WINDOW), self._fts5_scoring)
         if body is None or self._index is None or limit <= 0:
             return []
         with self._errors("run a keyword search"):
