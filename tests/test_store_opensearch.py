@@ -546,3 +546,24 @@ def test_an_index_from_before_weighted_terms_keeps_scoring_per_field(open_store,
     mapping = reopened.client.indices.get_mapping(index=new)[new]["mappings"]["properties"]
     assert mapping["weighted_terms"]["similarity"] == "motesok_fts5"
     assert len(reopened.keyword_search(kq("budget"), Filters(), 10)) == 3
+
+
+def test_no_permission_for_templates_is_not_fatal(osmem_clone, archive, monkeypatch):
+    """A managed cluster's user may lack the cluster permission for index templates: the store still
+    creates and rebuilds its index (the template only guards concurrent runs); other errors stop it."""
+    def forbidden(**kwargs):
+        raise opensearchpy.exceptions.AuthorizationException(403, "security_exception", "no permission")
+
+    monkeypatch.setattr(opensearchpy.client.IndicesClient, "put_index_template", lambda self, **kw: forbidden(**kw))
+    store = _osmem_store(osmem_clone.url, alias="motesok-notemplate")
+    _load(store, archive)
+    with store.full_reindex():
+        _load(store, archive)
+    assert store.stats().documents == len(archive)
+
+    def broken(self, **kwargs):
+        raise opensearchpy.exceptions.RequestError(400, "illegal_argument_exception", "bad template")
+
+    monkeypatch.setattr(opensearchpy.client.IndicesClient, "put_index_template", broken)
+    with pytest.raises(StoreError, match="put the index template"):
+        store.begin_full_reindex()

@@ -93,6 +93,9 @@ BULK_CHUNK = 500
 #: Seconds between the alias swap and deleting the old index: searches that resolved the alias just
 #: before the swap finish on the old index instead of failing with index_not_found.
 DELETE_GRACE_S = 5.0
+#: Client timeout of refresh, force-merge and warm-up when a rebuild finishes (a merge of millions of
+#: passages rebuilds the faiss graph); a timeout there would drop the finished index.
+FINISH_TIMEOUT_S = 3 * 3600
 #: Longest token of the raw-text analysis, in characters. Lucene refuses a whole document holding a
 #: term over 32,766 UTF-8 bytes; 255 characters are at most 1,020 bytes (the standard and whitespace
 #: tokenizers' own default ``max_token_length`` is 255 too; the pattern tokenizer has none).
@@ -864,10 +867,18 @@ class OpenSearchStore:
         return index_body(self.dim, self.embedding_model, self.analysis, **kwargs)
 
     def _put_template(self, body: dict[str, Any]) -> None:
-        """Put (or renew) the template of this alias's versioned indices before creating one."""
-        with self._errors(f"put the index template {template_name(self.alias)}"):
-            self.client.indices.put_index_template(name=template_name(self.alias),
-                                                   body=index_template_body(self.alias, body))
+        """Put (or renew) the template of this alias's versioned indices before creating one. A user
+        without the cluster permission for templates (a managed cluster) goes on without: the template
+        only guards against concurrent runs."""
+        name = template_name(self.alias)
+        try:
+            with self._errors(f"put the index template {name}"):
+                self.client.indices.put_index_template(name=name, body=index_template_body(self.alias, body))
+        except StoreError as error:
+            if not isinstance(error.__cause__, self._exc.AuthorizationException):
+                raise
+            log.warning("no permission to put the index template; concurrent runs are not guarded",
+                        extra={"template": name, "alias": self.alias})
 
     def _alias_targets(self) -> list[str]:
         try:
@@ -975,9 +986,10 @@ class OpenSearchStore:
         if not name:
             raise StoreError("finish_full_reindex without begin_full_reindex")
         with self._errors(f"finish the index {name}"):
-            self.client.indices.refresh(index=name)
+            self.client.indices.refresh(index=name, request_timeout=FINISH_TIMEOUT_S)
             # one segment: one faiss graph to search and to load, instead of one per flushed segment
-            self.client.indices.forcemerge(index=name, max_num_segments=1)
+            # (on a large index this takes long: far more than the client's usual 30 s)
+            self.client.indices.forcemerge(index=name, max_num_segments=1, request_timeout=FINISH_TIMEOUT_S)
             self.client.indices.put_settings(index=name, body={"index": finish_settings()})
         self._warm_up(name)
         with self._errors(f"swap the alias {self.alias} to {name}"):
@@ -1000,7 +1012,7 @@ class OpenSearchStore:
         (``GET /_plugins/_knn/warmup/{index}``). Only speed depends on it: a cluster without the
         k-NN plugin's warm-up API (osmem-server) loads them at the first search instead."""
         try:
-            self.client.transport.perform_request("GET", f"/_plugins/_knn/warmup/{index}")
+            self.client.transport.perform_request("GET", f"/_plugins/_knn/warmup/{index}", timeout=FINISH_TIMEOUT_S)
         except self._exc.TransportError as error:
             if isinstance(error, self._exc.ConnectionError):
                 raise StoreError(f"cannot reach OpenSearch at {self.url} (warm up {index}): {_reason(error)}") from error
