@@ -169,28 +169,40 @@ def test_a_file_changed_since_indexing_is_not_served_as_the_indexed_one(site, tm
 
 
 def _every_answer(client, queries: list[str]) -> list[tuple[str, str]]:
-    """The text of every route's answer: API (search, items, documents, export, stats, health,
-    openapi) and pages (start, results, items, not found)."""
+    """The text of every route's answer: API (search, items, documents, originals, export, feed,
+    stats, health, openapi) and pages (start, results, items, unsubscribe, not found); fails when
+    the app has a GET route this walk does not visit (a new route must be added here)."""
     answers: list[tuple[str, str]] = []
+    visited: set[str] = set()
 
-    def get(path: str, **params) -> str:
+    def get(path: str, route: str | None = None, **params) -> str:
         response = client.get(path, params=params)
         assert response.status_code < 500, (path, response.status_code)
         answers.append((f"{path} {params}", response.text))
+        visited.add(route or path)
         return response.text
 
-    for path in ("/", "/api/stats", "/api/health", "/openapi.json", "/docs", "/punkt/finns-inte", "/finns-inte"):
+    for path in ("/", "/api/stats", "/api/health", "/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc",
+                 "/finns-inte"):
         get(path)
+    get("/punkt/finns-inte", "/punkt/{item_id}")
+    get("/avregistrera/ogiltig-nyckel", "/avregistrera/{token}")
     for q in queries:
         for mode in ("keyword", "hybrid", "semantic"):
             hits = json.loads(get("/api/search", q=q, mode=mode, limit=100))["hits"]
             get("/", q=q, mode=mode)
             for hit in hits:
-                get(f"/api/items/{hit['id']}")
-                get(f"/punkt/{hit['id']}")
-                get(f"/api/documents/{hit['document_id']}")
+                get(f"/api/items/{hit['id']}", "/api/items/{item_id}")
+                get(f"/punkt/{hit['id']}", "/punkt/{item_id}")
+                get(f"/api/documents/{hit['document_id']}", "/api/documents/{document_id}")
+                if hit["original"] is None:  # a refusal's message, in both shapes
+                    get(f"/documents/{hit['document_id']}/original", "/documents/{document_id}/original")
         get("/api/export", q=q, format="csv")
         get("/api/export", q=q, format="jsonl")
+        get("/feed", q=q)
+    visited.add("/documents/{document_id}/original")  # served files are the documents themselves
+    routes = {getattr(r, "path", None) for r in client.app.routes if "GET" in (getattr(r, "methods", None) or ())}
+    assert not routes - visited - {None}, f"routes not walked: {routes - visited}"
     return answers
 
 
