@@ -567,3 +567,29 @@ def test_no_permission_for_templates_is_not_fatal(osmem_clone, archive, monkeypa
     monkeypatch.setattr(opensearchpy.client.IndicesClient, "put_index_template", broken)
     with pytest.raises(StoreError, match="put the index template"):
         store.begin_full_reindex()
+
+
+def test_an_index_from_before_pages_and_originals_gets_the_fields(open_store, archive):
+    """An index created before page numbers, § labels, url, personnummer counts and OCR marks
+    (strict mapping) takes the fields when opened, and stores them from the next write."""
+    added = {**os_store.ADDED_FIELDS_DOCUMENT, **os_store.ADDED_FIELDS_ITEM}
+    first = open_store()
+    doc, items = archive[0]
+    first.write_document(doc, items)
+    index = first.index_name
+    old_body = first._index_body()
+    for name in added:
+        del old_body["mappings"]["properties"][name]
+    first.client.indices.delete(index=index)
+    first.client.indices.delete_index_template(name=os_store.template_name(first.alias))
+    first.client.indices.create(index=index, body={**old_body, "aliases": {first.alias: {}}})
+    assert not set(added) & set(first.client.indices.get_mapping(index=index)[index]["mappings"]["properties"])
+    reopened = open_store()
+    assert set(added) <= set(reopened.client.indices.get_mapping(index=index)[index]["mappings"]["properties"])
+    other, other_items = archive[1]
+    other.url, other.personnummer_masked, other.ocr = "https://example.org/a.pdf", 1, True
+    other_items[0].item.page_start, other_items[0].item.page_end, other_items[0].item.paragraph_label = 3, 4, "7 b"
+    reopened.write_document(other, other_items)
+    got = reopened.get_items([other_items[0].id])[0]
+    assert (got.page_start, got.page_end, got.paragraph_label, got.url, got.personnummer_masked, got.ocr) == (
+        3, 4, "7 b", "https://example.org/a.pdf", 1, True)
