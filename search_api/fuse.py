@@ -15,7 +15,7 @@ bm25 vs. Lucene's, cosine vs. OpenSearch's (1 + cos) / 2), so neither is fused r
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 from indexer.store.base import Scored
 
@@ -60,21 +60,41 @@ def _best_first(fused: dict[str, float]) -> list[Scored]:
     return [Scored(item_id, score) for item_id, score in sorted(fused.items(), key=lambda kv: -kv[1])]
 
 
-def evidence_fusion(keyword: Sequence[Scored], vector_strength: dict[str, float], keyword_weight: float,
-                    vector_weight: float, vector_span: float = 3.0) -> list[Scored]:
-    """Fuse by each leg's evidence for this query: a keyword hit scores ``keyword_weight`` times
-    its BM25 relative to the best keyword hit; a vector hit scores ``vector_weight`` times its
-    calibrated strength (standard deviations above the vector floor, 1 at ``vector_span`` and
-    beyond). Unlike min–max over each leg, a vector hit far above the archive's distribution is
-    not pushed down by weak keyword hits on a paraphrase's words, and a barely-close vector hit
-    adds little. Ties keep first-seen order (keyword hits first)."""
+def evidence_fusion(keyword: Sequence[Scored], meaning: Iterable[str], vector_z: Mapping[str, float],
+                    keyword_weight: float, vector_weight: float, vector_from: float,
+                    keyword_discount: Mapping[str, float] | None = None) -> list[Scored]:
+    """Fuse by each leg's evidence for this query, over the items either leg matched (keyword
+    hits and ``meaning``, the vector hits above the floor):
+
+    ``keyword_weight · bm25(d) / best bm25 · discount(d) + vector_weight · max(0, z(d) − vector_from)``
+
+    ``vector_z``: each item's similarity in standard deviations above the mean of this query's
+    similarities over the archive (items the vector leg did not score add nothing). The vector
+    term is continuous and uncapped, and counts for keyword hits too: a keyword hit the model
+    also rates close gains, one it rates far gains nothing, and a vector hit far above the
+    archive's distribution is not buried by weak keyword hits on a paraphrase's everyday words.
+    It is evidence, not a match: an item below the floor is a hit only if its words match.
+    ``keyword_discount``: a factor (≤ 1) on an item's keyword evidence (``length_discount``),
+    1 where absent. Ties keep first-seen order (keyword hits first)."""
+    discount = keyword_discount or {}
     fused: dict[str, float] = {}
     best = max((h.score for h in keyword), default=0.0)
     for hit in keyword:
-        fused[hit.item_id] = keyword_weight * (hit.score / best if best > 0 else 1.0)
-    for item_id, strength in vector_strength.items():
-        fused[item_id] = fused.get(item_id, 0.0) + vector_weight * min(1.0, max(0.0, strength) / vector_span)
+        relative = hit.score / best if best > 0 else 1.0
+        fused[hit.item_id] = keyword_weight * relative * discount.get(hit.item_id, 1.0)
+    for item_id in meaning:
+        fused.setdefault(item_id, 0.0)
+    for item_id in fused:
+        fused[item_id] += vector_weight * max(0.0, vector_z.get(item_id, vector_from) - vector_from)
     return _best_first(fused)
+
+
+def length_discount(chars: int, typical: int, power: float = 0.5) -> float:
+    """How much a keyword hit in an item of ``chars`` characters is worth: 1 up to ``typical``,
+    then ``(typical / chars) ** power``. BM25 normalizes length only relative to the other hits:
+    a 30-page report holding three everyday words of a paraphrase somewhere is the only hit, and
+    so scores as much as an agenda point about the subject would."""
+    return 1.0 if chars <= typical else (typical / chars) ** power
 
 
 def fuse(rankings: Sequence[Sequence[Scored]], weights: Sequence[float], method: str = "relative",

@@ -77,19 +77,16 @@ def test_full_judgments_result_sets(sets):
 def test_hard_queries(hard):
     _print("hard", hard)
     hybrid = hard["hybrid"]
-    # targets MRR@10 0.85 and success@1 0.75; reached 0.683 and 0.65: five everyday paraphrases
-    # (dh01, dh02, dh04, dh06, dh07) share no word with their item and the model ranks it 5th–65th
-    assert hybrid.overall()["mrr@10"] >= 0.68
-    assert hybrid.overall()["success@1"] >= 0.65
+    # targets MRR@10 0.85 and success@1 0.75; reached 0.725 and 0.70. Out of reach of the ranking:
+    # five everyday paraphrases (dh01, dh02, dh04, dh06, dh07) share no word with their item and
+    # the model rates it 1.0–2.1 standard deviations above the archive's mean (6th–66th), below
+    # the vector floor, so no mode reports it (at most 15 of 20 first: MRR 0.75)
+    assert hybrid.overall()["mrr@10"] >= 0.72
+    assert hybrid.overall()["success@1"] >= 0.70
     kinds = hybrid.by_kind()
     for kind, metrics in kinds.items():
         better = max(hard[m].by_kind()[kind]["mrr@10"] for m in ("keyword", "semantic"))
-        if kind == "semantic":
-            # target: not below the better leg; reached 0.21 against the vector leg's 0.31 (a long
-            # item holding all of a paraphrase's words outranks the item that means the same)
-            assert metrics["mrr@10"] >= 0.2
-        else:
-            assert metrics["mrr@10"] >= better, kind
+        assert metrics["mrr@10"] >= better - 1e-9, kind  # the target: not below the better leg
 
 
 @pytest.mark.parametrize("q, most", [("ambulanshelikopter", 3), ("vad beslutades om ambulanshelikopter", 5)])
