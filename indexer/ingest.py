@@ -143,12 +143,24 @@ def pdf_front(data: bytes) -> PdfFront:
 
     from pypdf import PdfReader
 
+    from pypdf.errors import LimitReachedError
+
+    from indexer.parse.pdf import RAISED_LIMITS_FACTOR, raised_limits
+
     logging.getLogger("pypdf").setLevel(logging.ERROR)
-    try:
+
+    def first_page():
         reader = PdfReader(io.BytesIO(data), strict=False)
         if reader.is_encrypted:
             reader.decrypt("")
-        first = reader.pages[0].extract_text() if reader.pages else None
+        return reader, reader.pages[0].extract_text() if reader.pages else None
+
+    try:
+        try:
+            reader, first = first_page()
+        except LimitReachedError:  # as the text layer was: with raised limits (a plan map's page)
+            with raised_limits(RAISED_LIMITS_FACTOR):
+                reader, first = first_page()
     except Exception:  # the text layer was read already; this is only extra evidence
         return PdfFront(None, None)
     created = author = None

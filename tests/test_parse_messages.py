@@ -72,10 +72,13 @@ def test_a_pdf_over_a_reader_limit_is_read_with_raised_limits():
     from pypdf import PdfReader
     from pypdf.errors import LimitReachedError
 
+    from indexer.ingest import pdf_front
+
     with apply_configuration(stream_parsing_work_maximum_count=3000):  # over this, under 25 × this
         with pytest.raises(LimitReachedError):  # what used to be called a corrupt PDF
             PdfReader(BytesIO(data)).pages[0].extract_text()
         assert "Strandängen" in read_pdf(data).text
+        assert "Strandängen" in pdf_front(data).first_page  # the letterhead evidence too
 
 
 def test_beyond_the_raised_limits_pdftotext_reads_it_or_the_message_names_the_limit(monkeypatch):

@@ -61,7 +61,7 @@ def read_pdf(data: bytes, ocr: "OcrOptions | None" = None) -> RawText:
         # with poppler's pdftotext (no such limits), before giving up
         log.info("PDF reader limit reached (%s); reading again with %dx the limits", first, RAISED_LIMITS_FACTOR)
         try:
-            with _raised_limits(RAISED_LIMITS_FACTOR):
+            with raised_limits(RAISED_LIMITS_FACTOR):
                 pages, title = _read_text_layer(data)
         except LimitReachedError as again:
             pages, title = _pdftotext_pages(data, again), None
@@ -116,7 +116,7 @@ def _read_text_layer(data: bytes) -> tuple[list[str], str | None]:
     return pages, title
 
 
-def _raised_limits(factor: int):
+def raised_limits(factor: int):
     """pypdf's current limits times ``factor``, for the calls inside the ``with`` block only."""
     from pypdf import apply_configuration, get_configuration
 
