@@ -103,11 +103,18 @@ def test_search_filter_histogram_and_permalink(page, live_server):
     expect(first.locator(".hit-body")).to_have_text(HSN)
     expect(first.locator(".snippet mark").first).to_have_text(re.compile("ambulanshelikopter", re.I))
     first_title = first.locator(".hit-title a").inner_text()
-    before = total(page)
-    assert before > 1 and len(set(hit_bodies(page))) > 1, "the search should find items of several bodies"
+    # An honest count: the word occurs in one item of the sample corpus, not in a hundred.
+    assert 1 <= total(page) <= 3
     if os.environ.get("MOTESOK_SCREENSHOT") == "1":
         SCREENSHOT.parent.mkdir(exist_ok=True)
         page.screenshot(path=str(SCREENSHOT))
+
+    # A broader subject, found in several bodies, for the facets and the histogram.
+    page.get_by_label("Sökfråga").fill("budget")
+    page.get_by_role("button", name="Sök", exact=True).click()
+    page.wait_for_url(re.compile(r"q=budget"))
+    before = total(page)
+    assert before > 1 and len(set(hit_bodies(page))) > 1, "the search should find items of several bodies"
 
     # Tick the body facet: the page re-submits itself (JS), the total and the other facets change,
     # the body facet still lists the other bodies (disjunctive), and focus is back on the checkbox.
