@@ -3,7 +3,9 @@
 BM25 and cosine scores live on unrelated scales that also differ between backends (FTS5's
 bm25 vs. Lucene's, cosine vs. OpenSearch's (1 + cos) / 2), so neither is fused raw:
 
-- ``relative_score_fusion`` (the default): each leg's scores min–max normalized over its own
+- ``evidence_fusion`` (the default, ``fusion = evidence``): each leg by its evidence for this
+  query (BM25 relative to the best hit; similarity calibrated on the archive); see its docstring.
+- ``relative_score_fusion``: each leg's scores min–max normalized over its own
   candidates, then a weighted sum. Normalization makes the backends fuse alike, and unlike ranks
   it keeps how far ahead the best match is: a keyword hit scoring four times the next one stays
   ahead of an item that is second in both legs. On the dev queries over the sample corpus plus
