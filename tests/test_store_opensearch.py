@@ -593,3 +593,30 @@ def test_an_index_from_before_pages_and_originals_gets_the_fields(open_store, ar
     got = reopened.get_items([other_items[0].id])[0]
     assert (got.page_start, got.page_end, got.paragraph_label, got.url, got.personnummer_masked, got.ocr) == (
         3, 4, "7 b", "https://example.org/a.pdf", 1, True)
+
+
+def test_writes_refresh_only_when_this_store_reads(open_store, archive, monkeypatch):
+    """Defect 4: a load does not refresh per document (a segment, and a faiss graph, per file); the
+    store refreshes once before it next searches, before deleting stale items of a document it wrote
+    since, and on close."""
+    store = open_store()
+    refreshes: list[str] = []
+    refresh = store.client.indices.refresh
+    monkeypatch.setattr(store.client.indices, "refresh",
+                        lambda **kw: refreshes.append(kw["index"]) or refresh(**kw))
+    _load(store, archive)
+    assert refreshes == []
+    assert len(store.keyword_search(kq("budget"), Filters(), 10)) == 3
+    assert refreshes == [store.index_name]
+    store.filtered_ids(Filters(), 10)
+    store.stats()
+    assert len(refreshes) == 1  # nothing written since
+    doc, items = archive[0]
+    store.write_document(doc, items)
+    assert len(refreshes) == 1
+    store.write_document(doc, items[:1])  # its earlier version must be visible to the stale delete
+    assert len(refreshes) == 2
+    assert [i.id for i in store.get_document(doc.id)[1]] == [items[0].id]
+    store.write_document(*archive[1])
+    store.close()
+    assert len(refreshes) == 4  # get_document read, then close

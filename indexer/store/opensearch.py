@@ -801,6 +801,12 @@ class OpenSearchStore:
         self._fts5_scoring = True
         self._rebuild_index: str | None = None
         self._rebuild_written: set[str] = set()
+        #: Documents written to the write index since this store last refreshed it. Writes do not
+        #: refresh (a first load would make one segment, and one faiss graph, per file): this store
+        #: refreshes before it searches, before a stale-item delete of such a document, and on close;
+        #: other readers see the writes at the cluster's periodic refresh (1 s, or their next search
+        #: on an idle shard).
+        self._unrefreshed: set[str] = set()
         if alias != alias.lower() or not alias or alias.startswith(("_", "-", "+")):
             raise StoreError(f"the OpenSearch index alias {alias!r} is not a valid index name (lowercase, no leading _ - +)")
         with self._errors("connect"):
@@ -963,10 +969,27 @@ class OpenSearchStore:
                              f"open the store with the embedding model (motesok index) to create it")
         return self._index
 
+    def _flush_writes(self, documents: Iterable[str] | None = None) -> None:
+        """Refresh the write index if this store wrote to it since the last refresh (with
+        ``documents``: only if one of them was written)."""
+        if not self._unrefreshed or (documents is not None and self._unrefreshed.isdisjoint(documents)):
+            return
+        index = self._write_index
+        with self._errors(f"refresh {index}"):
+            self.client.indices.refresh(index=index)
+        self._unrefreshed.clear()
+
+    def _flush_before_search(self) -> None:
+        """Searches go through the alias: make this store's writes there visible (not during a
+        rebuild: its writes go to the new index, which refreshes once, when finished)."""
+        if not self._rebuild_index:
+            self._flush_writes()
+
     def begin_full_reindex(self) -> str:
         """Start building a new versioned index; writes go there, searches keep using the alias."""
         if self._rebuild_index:
             raise StoreError(f"a full reindex into {self._rebuild_index} is already in progress")
+        self._flush_writes()  # earlier writes to the serving index become visible now
         if self.dim is None:
             raise StoreError("a full reindex needs the embedding model's dimension; open the store with it")
         name = versioned_index_name(self.alias)
@@ -996,6 +1019,7 @@ class OpenSearchStore:
             old = self._alias_targets()
             self.client.indices.update_aliases(body=alias_swap_actions(self.alias, name, old))
         self._index, self._rebuild_index, self._rebuild_written = name, None, set()
+        self._unrefreshed.clear()  # refreshed above
         self._fts5_scoring = True  # built by this store: every item has weighted_terms
         log.info("alias swapped", extra={"index": name, "alias": self.alias, "previous": old})
         previous = [index for index in old if index != name]
@@ -1036,6 +1060,7 @@ class OpenSearchStore:
         """Drop the half-built index; the alias never pointed at it."""
         name, self._rebuild_index, self._rebuild_written = self._rebuild_index, None, set()
         if name:
+            self._unrefreshed.clear()  # written to the index deleted here
             with self._errors(f"delete the unfinished index {name}"):
                 self.client.indices.delete(index=name, ignore_unavailable=True)
 
@@ -1059,6 +1084,7 @@ class OpenSearchStore:
         index = self._rebuild_index or (self.alias if self._index else None)
         if index is None:
             return {}
+        self._flush_writes()
         body = {"_source": ["source", "document_id", "checksum"], "track_total_hits": False,
                 "query": {"bool": {"filter": [_kind(KIND_DOCUMENT)]}}, "sort": [{"document_id": "asc"}]}
         with self._errors("read document checksums"):
@@ -1101,12 +1127,13 @@ class OpenSearchStore:
         # Items and passages the new version no longer has (fewer items or passages than before).
         # A fresh rebuild index holds nothing stale for a document written there for the first time.
         stale = [d for d in done if not (self._rebuild_index and d not in self._rebuild_written)]
-        with self._errors(f"write to {index}"):
-            if stale:
+        if stale:
+            # the previous version's items must be visible to the delete's search
+            self._flush_writes(stale)
+            with self._errors(f"write to {index}"):
                 self.client.delete_by_query(index=index, body=stale_query(stale, generation),
                                             conflicts="proceed", refresh=False)
-            if not self._rebuild_index:
-                self.client.indices.refresh(index=index)
+        self._unrefreshed.update(document.id for document, _ in pairs)
         if self._rebuild_index:
             self._rebuild_written.update(document.id for document, _ in pairs)
         self.failures.extend(failures)
@@ -1142,6 +1169,7 @@ class OpenSearchStore:
         if self._index is None and not self._rebuild_index:
             return
         index = self._write_index
+        self._flush_writes([document_id])
         with self._errors(f"delete document {document_id}"):
             self.client.delete_by_query(index=index, body=document_query(document_id), conflicts="proceed",
                                         refresh=not self._rebuild_index)
@@ -1171,6 +1199,7 @@ class OpenSearchStore:
         body = keyword_query_body(query, filters, min(limit, MAX_WINDOW), self._fts5_scoring)
         if body is None or self._index is None or limit <= 0:
             return []
+        self._flush_before_search()
         with self._errors("run a keyword search"):
             hits = self.client.search(index=self.alias, body=body)["hits"]["hits"]
         return [Scored(hit_item_id(h), float(h["sort"][0] if h.get("_score") is None else h["_score"]))
@@ -1183,6 +1212,7 @@ class OpenSearchStore:
         if self.dim is not None and query.shape[0] != self.dim:
             raise StoreError(f"query vector has {query.shape[0]} dimensions, the store holds {self.dim}")
         k = initial_k(limit)
+        self._flush_before_search()
         with self._errors("run a vector search"):
             while True:
                 hits = self.client.search(index=self.alias, body=knn_query_body(query, filters, k))["hits"]["hits"]
@@ -1195,6 +1225,7 @@ class OpenSearchStore:
     def filtered_ids(self, filters: Filters, limit: int) -> list[str]:
         if self._index is None or limit <= 0:
             return []
+        self._flush_before_search()
         with self._errors("list items"):
             return [hit_item_id(h) for h in self._hits(filtered_ids_body(filters, 0), limit)]
 
@@ -1224,6 +1255,7 @@ class OpenSearchStore:
         unique = list(dict.fromkeys(item_ids))
         if len(unique) < len(item_ids):  # an id listed twice counts twice, as in base.count_values
             return count_values(self.facet_values(item_ids), item_ids)
+        self._flush_before_search()
         with self._errors("count facet values"):
             for chunk in _chunks(unique, MAX_TERMS_IDS):
                 response = self.client.search(index=self.alias, body=facet_value_counts_body(chunk))
@@ -1236,6 +1268,7 @@ class OpenSearchStore:
         """Disjunctive facet counts computed by the cluster (an alternative to counting above the store)."""
         if self._index is None:
             return {facet: {} for facet in FACET_FIELDS}
+        self._flush_before_search()
         with self._errors("count facets"):
             return facet_counts_from_response(self.client.search(index=self.alias,
                                                                  body=faceted_search_body(query, filters)))
@@ -1246,6 +1279,7 @@ class OpenSearchStore:
         return [stored_item_from_source(found[item_doc_id(i)]) for i in item_ids if item_doc_id(i) in found]
 
     def get_document(self, document_id: str) -> tuple[DocumentMeta, list[StoredItem]] | None:
+        self._flush_before_search()
         with self._errors(f"read document {document_id}"):
             found = self._mget([document_doc_id(document_id)])
             if not found:
@@ -1258,10 +1292,15 @@ class OpenSearchStore:
     def stats(self) -> StoreStats:
         if self._index is None:
             return StoreStats(documents=0, items=0)
+        self._flush_before_search()
         with self._errors("read statistics"):
             return stats_from_response(self.client.search(index=self.alias, body=stats_body()))
 
     def close(self) -> None:
+        try:
+            self._flush_before_search()  # a run's last writes visible at once, not at the next refresh
+        except StoreError as error:
+            log.warning("could not refresh on close", extra={"error": str(error)})
         try:
             self.client.close()
         except Exception:  # closing must never fail a shutdown
