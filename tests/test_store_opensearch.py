@@ -263,6 +263,7 @@ def test_failed_write_raises_and_keeps_the_previous_checksum(open_store, archive
 def test_reopened_store_reads_the_same_index(open_store, archive):
     first = open_store(alias="motesok-test-shared")
     _load(first, archive)
+    first.close()  # a finished run: closing refreshes (writes alone do not; another reader waits for it)
     second = open_store(alias="motesok-test-shared", embedding_model=None, dim=None)
     assert second.index_name == first.index_name and second.dim == DIM
     assert second.stats().items == 6
