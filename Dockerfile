@@ -17,6 +17,12 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 
 WORKDIR /app
 
+# OCR of scanned PDFs (Tesseract with its Swedish model) and poppler's pdftoppm/pdftotext; without
+# them scanned PDFs are refused with a message naming these packages (indexer/parse/ocr.py).
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends tesseract-ocr tesseract-ocr-swe poppler-utils \
+ && rm -rf /var/lib/apt/lists/*
+
 # torch first, the CPU build: the default wheel pulls gigabytes of CUDA libraries.
 RUN pip install torch==2.13.0 --index-url https://download.pytorch.org/whl/cpu
 
