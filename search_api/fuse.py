@@ -1,7 +1,8 @@
 """Fusion of the keyword and vector rankings: pure functions, used above every backend.
 
-BM25 and cosine scores live on unrelated scales that also differ between backends (FTS5's
-bm25 vs. Lucene's, cosine vs. OpenSearch's (1 + cos) / 2), so neither is fused raw:
+BM25 and cosine scores live on unrelated scales, so neither is fused raw. (Both stores hand
+the legs back on one scale each: the OpenSearch store turns faiss's ``innerproduct`` score back
+into the cosine, and scores keywords with FTS5's formula; see ``docs/opensearch.md``.)
 
 - ``evidence_fusion`` (the default, ``fusion = evidence``): each leg by its evidence for this
   query (BM25 relative to the best hit; similarity calibrated on the archive); see its docstring.
