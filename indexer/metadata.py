@@ -229,28 +229,6 @@ def infer_year(text: str) -> int | None:
     return max(y for y, c in years.items() if c == best)
 
 
-def document_head(text: str, count: int = 15) -> list[str]:
-    """The document's own header: its first short lines, up to the first agenda item."""
-    out = []
-    for s in header_lines(text, count):
-        if re.match(r"^(?:•|§\s*\d|#{1,6}\s)", s) or len(s) > 120:
-            break
-        out.append(s)
-    return out
-
-
-def find_organisation(text: str) -> tuple[str | None, bool]:
-    """(organisation, inferred): from the header when it names one, else the one the text names most."""
-    head = "\n".join(document_head(text, 15))
-    in_head = find_organisations(head)
-    if in_head:
-        return in_head.most_common(1)[0][0], False
-    everywhere = find_organisations(text)
-    if everywhere:
-        return everywhere.most_common(1)[0][0], True
-    return None, False
-
-
 _DECIDER = re.compile(r"(?<!att )(?<!till )(?<!för )\b([A-ZÅÄÖ][\wåäö]*(?:-? och [\wåäö-]+)?(?:nämnden|styrelsen|"
                       r"utskottet|fullmäktige|revisionen)|Nämnden för [A-ZÅÄÖ][\wåäö]*(?:-? (?:&|och) [A-ZÅÄÖ]?"
                       r"[\wåäö]+)?)\s+(?:beslutar|föreslår|tillstyrker|noterar|godkänner)\b")
