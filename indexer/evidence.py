@@ -112,7 +112,7 @@ def find_organisation(text: str, path: str | None = None, body: str | None = Non
     if path:
         hints = path_hints(path)
         if hints.organisation.value:
-            org = next(o for o in g.organisations if o.official == hints.organisation.value)
+            org = g.by_official(hints.organisation.value)
             add(org, "path", 4.0, hints.organisation.evidence or "path")
     scores = {o: sc for o, sc in scores.items() if _fits(orgs[o], body)}
     if scores:

@@ -39,7 +39,11 @@ class Gazetteer:
         self._by_form: dict[str, Organisation] = {}
         self._by_domain: dict[str, Organisation] = {}
         self._by_folded: dict[str, Organisation] = {}
+        self._by_official: dict[str, Organisation] = {}
+        self._by_place: dict[str, Organisation] = {}
         for org in organisations:
+            self._by_official.setdefault(org.official, org)
+            self._by_place.setdefault(re.sub(r"[\s_-]+", " ", fold(org.name)), org)
             for form in org.forms:
                 self._by_form.setdefault(form.lower(), org)
                 self._by_folded.setdefault(re.sub(r"[\s_-]+", " ", fold(form)), org)
@@ -97,11 +101,11 @@ class Gazetteer:
 
     def by_place_name(self, s: str) -> Organisation | None:
         """A kommun or region whose place name equals ``s`` folded (``lomma``, ``goteborg``)."""
-        key = re.sub(r"[\s_-]+", " ", fold(s)).strip()
-        for org in self.organisations:
-            if re.sub(r"[\s_-]+", " ", fold(org.name)) == key:
-                return org
-        return None
+        return self._by_place.get(re.sub(r"[\s_-]+", " ", fold(s)).strip())
+
+    def by_official(self, official: str | None) -> Organisation | None:
+        """The organisation of that official name (``Lomma kommun``), if it is in the data."""
+        return self._by_official.get(official) if official else None
 
 
 def _load(path: Path) -> list[Organisation]:

@@ -306,7 +306,7 @@ def _unit_before_organisation(line: str, organisation: str | None) -> str | None
     m = _WRITTEN_BY.search(line)
     if m and gazetteer().mentions(m.group(2)):
         return m.group(1)
-    org = next((o for o in gazetteer().organisations if o.official == organisation), None)
+    org = gazetteer().by_official(organisation)
     for m in re.finditer(r"([A-ZÅÄÖ][\wåäö-]+),\s+([A-ZÅÄÖ][\wåäö -]+)", line):
         unit, place = m.group(1), m.group(2).strip()
         tail = gazetteer().mentions(place)
@@ -354,7 +354,7 @@ def _body_from_header_fields(text: str, organisation: str | None) -> Choice:
         m = _ADOPTED_BY.search(s)
         if m and (b := _body_in(m.group(1))):
             return Choice(b, f"header line {k + 1} (adopted by)")
-    org = next((o for o in gazetteer().organisations if o.official == organisation), None)
+    org = gazetteer().by_official(organisation)
     if org and org.kind == "kommun":
         # a förvaltning named after its function and place, as a heading: "Utbildning Falkenberg"
         for k, s in enumerate(lines[:3]):
