@@ -114,14 +114,14 @@ def find_organisation(text: str, path: str | None = None, body: str | None = Non
         if hints.organisation.value:
             org = g.by_official(hints.organisation.value)
             add(org, "path", 4.0, hints.organisation.evidence or "path")
-    scores = {o: sc for o, sc in scores.items() if _fits(orgs[o], body)}
+    scores = {o: sc for o, sc in scores.items() if fits_body(orgs[o], body)}
     if scores:
         official = max(scores, key=lambda o: (scores[o], -len(o)))
         return Choice(official, best_reason[official][1])
     return _from_mentions(text, body)
 
 
-def _fits(org: Organisation, body: str | None) -> bool:
+def fits_body(org: Organisation, body: str | None) -> bool:
     """A kommun's bodies (Kommunstyrelsen, Socialnämnden, Bygg- och miljönämnden) belong to a kommun,
     a region's (Regionstyrelsen, Hälso- och sjukvårdsnämnden) to a region; others exist in both.
     Region Gotland is both."""
@@ -152,7 +152,7 @@ def _from_mentions(text: str, body: str | None) -> Choice:
     kind the meeting body belongs to (a Kommunstyrelsen is never filed under a region it writes
     about); without a body that tells, only an overwhelming majority of mentions counts."""
     kind = _body_kind(body)
-    counts = Counter(org.official for org, _ in gazetteer().mentions(text) if _fits(org, body))
+    counts = Counter(org.official for org, _ in gazetteer().mentions(text) if fits_body(org, body))
     ranked = counts.most_common(2)
     if not ranked:
         return Choice()
@@ -274,4 +274,4 @@ def path_hints(path: str) -> PathHints:
     return hints
 
 
-__all__ = ["Choice", "PathHints", "find_organisation", "front_matter", "path_hints"]
+__all__ = ["Choice", "PathHints", "find_organisation", "fits_body", "front_matter", "path_hints"]

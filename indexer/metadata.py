@@ -19,7 +19,7 @@ from datetime import date as _date
 from pathlib import Path
 
 from indexer.decisions import extract_decisions, typed_decisions
-from indexer.evidence import Choice, PathHints, front_matter, path_hints
+from indexer.evidence import Choice, PathHints, fits_body, front_matter, path_hints
 from indexer.evidence import find_organisation as find_issuer
 from indexer.gazetteer import gazetteer
 from indexer.records import DocumentMeta, Item
@@ -581,8 +581,11 @@ def build_meta(text: str, *, source: str, fmt: str, checksum: str, family: str, 
     hints = path_hints(source) if source else PathHints()
     issuer = find_issuer(text, source, letterhead=first_page, described_by=described_by)
     body = _choose_body(text, family, kind, hints, issuer.value, first_page)
-    # again, with the body: the organisation must fit the body's kind
-    issuer = find_issuer(text, source, body.value, letterhead=first_page, described_by=described_by)
+    # again, with the body: the organisation must fit the body's kind. A located choice that fits
+    # already is what the second pass would choose (the best score overall is the best that fits).
+    if body.value and (issuer.inferred or not issuer.value
+                       or not fits_body(gazetteer().by_official(issuer.value), body.value)):
+        issuer = find_issuer(text, source, body.value, letterhead=first_page, described_by=described_by)
     meta.organisation = issuer.value
     if issuer.inferred:
         inferred.append("organisation")
