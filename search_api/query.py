@@ -58,7 +58,7 @@ def _is_marker(word: str) -> bool:
 
 
 def _is_body(word: str) -> bool:
-    return word.endswith(_BODY_ENDINGS) or word == "nämnden"
+    return word.endswith(_BODY_ENDINGS)
 
 
 def understand(text: str) -> QueryIntent:
