@@ -103,9 +103,8 @@ DECISION_DOC_TYPES = frozenset({"protokoll", "protokollsutdrag", "beslut"})
 def holds_decision(item: StoredItem) -> bool:
     """An item holding a decision: typed ``beslut``, or (an item without a type) a protocol's
     or decision's item with ``att …`` decisions."""
-    kind = getattr(item, "decision_kind", None)
-    if kind is not None:
-        return kind == "beslut"
+    if item.decision_kind is not None:
+        return item.decision_kind == "beslut"
     return bool(item.decisions) and item.doc_type in DECISION_DOC_TYPES
 
 
