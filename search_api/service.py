@@ -66,6 +66,8 @@ class PreparedQuery:
     unfiltered_vector_hits: tuple[Scored, ...] | None = None
     intent: QueryIntent | None = None
     keyword_relaxed: bool = False  # no item had the query's minimum of words: fewer were asked
+    # the keyword leg without filters (found while choosing the minimum; reused when no filter is set)
+    unfiltered_keyword_hits: tuple[Scored, ...] | None = None
 
     @property
     def vector_floor(self) -> float:
@@ -141,12 +143,16 @@ class SearchService:
     def prepare(self, q: str, mode: str) -> PreparedQuery:
         intent = understand(q)
         asked = self.keyword_query(intent.subject)
-        keyword_query = self._keyword_leg(asked, Filters())[0] if mode in ("keyword", "hybrid") else asked
+        keyword_query, unfiltered = asked, None
+        if mode in ("keyword", "hybrid"):
+            keyword_query, hits = self._keyword_leg(asked, Filters())
+            unfiltered = tuple(hits)
         relaxed = keyword_query.required() < asked.required()
         if mode == "keyword":
-            return PreparedQuery(mode, keyword_query, None, intent=intent, keyword_relaxed=relaxed)
+            return PreparedQuery(mode, keyword_query, None, intent=intent, keyword_relaxed=relaxed,
+                                 unfiltered_keyword_hits=unfiltered)
         return PreparedQuery(mode, keyword_query, *self._embed_with_floor(intent.subject), intent=intent,
-                             keyword_relaxed=relaxed)
+                             keyword_relaxed=relaxed, unfiltered_keyword_hits=unfiltered)
 
     def _embed_with_floor(self, q: str) -> tuple[np.ndarray, VectorCalibration | None, tuple[Scored, ...]]:
         """The query's vector, its calibration, and the vector leg without filters.
@@ -185,6 +191,8 @@ class SearchService:
         meaning: list[Scored] = []
         scored: tuple[Scored, ...] | list[Scored] = ()  # the vector leg's candidates, below the floor too
         if query.mode in ("keyword", "hybrid"):
+            if keyword_hits is None and filters.is_empty() and query.unfiltered_keyword_hits is not None:
+                keyword_hits = list(query.unfiltered_keyword_hits)
             if keyword_hits is None:
                 keyword_hits = self.store.keyword_search(query.keyword, filters, self.ranking.keyword_candidates)
             words = list(keyword_hits)
