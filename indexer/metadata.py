@@ -236,6 +236,17 @@ _DECIDER_INVERTED = re.compile(r"\bbeslutar\s+([A-ZÅÄÖ][\wåäö]*(?:-? och [
                                r"fullmäktige))\b")
 
 
+def _is_body_name(s: str, min_len: int = 0) -> bool:
+    """``s`` is, as a whole, a body's name: not a bare word (``Nämnden``), not shorter than
+    ``min_len`` and no genitive, except a body's own utskott or presidium (``Kommunstyrelsens
+    arbetsutskott``)."""
+    if not BODY_RE.fullmatch(s):
+        return False
+    if re.search(r"s (?:[a-zåäö-]*utskott|presidi)", s):
+        return True
+    return not _BODY_EXCLUDE.match(s) and len(s) >= min_len and not re.search(r"(?:ens|ets|s)$", s.split()[-1])
+
+
 def find_body(text: str, family: str, kind: str | None) -> tuple[str | None, bool]:
     """(body, inferred)."""
     lines = header_lines(text, 20)
@@ -254,9 +265,7 @@ def find_body(text: str, family: str, kind: str | None) -> tuple[str | None, boo
                 return found.most_common(1)[0][0], False
         # a line that is a body name, maybe followed by the document type after a wide gap
         first = re.sub(r"\s+", " ", re.split(r"\s{3,}", s)[0]).strip()
-        m = BODY_RE.fullmatch(first) if len(first) <= 60 else None
-        if m and not _BODY_EXCLUDE.match(first) and not re.search(r"(?:ens|ets|s)$", first.split()[-1]) \
-                or (m and re.search(r"s (?:[a-zåäö-]*utskott|presidi)", first)):
+        if len(first) <= 60 and _is_body_name(first):
             return normalise_body(first), False
     if kind == "tjänsteskrivelse":
         m = re.search(r"\b([A-ZÅÄÖ][\wåäö]*(?:-? och [\wåäö-]+)?förvaltningens) tjänsteskrivelse", text)
@@ -336,10 +345,7 @@ def _body_in_header_line(text: str) -> Choice:
         if not rest or len(rest) > 60:
             continue
         cand = rest.lower() if rest.isupper() else rest
-        m = BODY_RE.fullmatch(cand)
-        if m and not _BODY_EXCLUDE.match(cand) and len(cand) >= 6 \
-                and not re.search(r"(?:ens|ets|s)$", cand.split()[-1]) or (
-                m and re.search(r"s (?:[a-zåäö-]*utskott|presidi)", cand)):
+        if _is_body_name(cand, min_len=6):
             return Choice(normalise_body(cand), f"header line {k + 1}")
     return Choice()
 
