@@ -1,7 +1,7 @@
 """Atom feeds of searches: what is new among a search's honest result set.
 
-A feed holds the same matches as the search (``SearchService.search``, page by page, so its
-totals, filters and match floors are the search's own), ordered newest first by the time the
+A feed holds the same matches as the search (``SearchService.ranked_hits``: the search's own
+ranking, so its totals, filters and match floors are the search's own), ordered newest first by the time the
 store first indexed each item's document, then by meeting date. ``newest_matches`` is shared
 with the e-mail digests (``search_api/alerts.py``); ``atom_feed`` only writes XML.
 """
@@ -96,14 +96,8 @@ def newest_matches(service: Any, params: FeedParams, max_scan: int = MAX_SCAN) -
         ids = store.filtered_ids(params.filters(), max_scan)
         entries = [_entry(item, None, _plain_snippet(item.text)) for item in store.get_items(ids)]
         return _newest_first(entries)
-    hits: list[Any] = []
-    while len(hits) < max_scan:
-        page = service.search(params.search_params(offset=len(hits), limit=min(MAX_LIMIT, max_scan - len(hits))))
-        hits.extend(page.hits)
-        if not page.hits or len(hits) >= page.total:
-            break
-    stored = {item.id: item for item in store.get_items([h.id for h in hits])}
-    return _newest_first([_entry(stored[h.id], h.match, h.snippet) for h in hits if h.id in stored])
+    found = service.ranked_hits(params.search_params(), max_scan)
+    return _newest_first([_entry(item, hit.match, hit.snippet) for item, hit in found])
 
 
 def _plain_snippet(text: str, chars: int = 300) -> str:

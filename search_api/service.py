@@ -346,6 +346,20 @@ class SearchService:
         meta, items = found
         return {"document": public_document(meta), "items": [public_item(i) for i in items]}
 
+    def ranked_hits(self, params: SearchParams, max_items: int) -> list[tuple[StoredItem, Hit]]:
+        """The search's first ``max_items`` matches in its order (``sort`` included), each as the
+        stored item and its hit: what paging through ``search`` from the start gives, ranked once
+        and without facets (feeds and e-mail digests)."""
+        query, _, result = self._prepare_and_rank(params)
+        ranked = result.hits
+        if params.sort == "date":
+            ranked = self._by_date(ranked)
+        ranked = ranked[:max_items]
+        items = {item.id: item for item in self.store.get_items([r.item_id for r in ranked])}
+        return [(items[r.item_id], self._hit(items[r.item_id], r.score, query.keyword,
+                                             result.reasons.get(r.item_id, "words")))
+                for r in ranked if r.item_id in items]
+
     def export_items(self, params: SearchParams, max_items: int) -> Iterator[dict]:
         """Every matching item (ranked as the search ranks them), in batches, for export."""
         _, _, result = self._prepare_and_rank(params)
