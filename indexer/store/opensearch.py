@@ -57,10 +57,13 @@ KIND_PASSAGE = "passage"
 # Fields added after the first mapping: an older index gets them by put_mapping on opening (its
 # documents and items lack them until they are written again). ``index: False`` where nothing searches.
 ADDED_FIELDS_DOCUMENT: dict[str, dict[str, Any]] = {
+    # UTC ISO 8601 strings (sortable as strings), copied onto items: base.document_times
+    "first_indexed": {"type": "keyword"}, "last_changed": {"type": "keyword"},
     "url": {"type": "keyword", "index": False}, "personnummer_masked": {"type": "integer"},
     "ocr": {"type": "boolean"}, "ocr_confidence": {"type": "float", "index": False},
 }
 ADDED_FIELDS_ITEM: dict[str, dict[str, Any]] = {
+    "decision_kind": {"type": "keyword"},  # "beslut" or "förslag"
     "paragraph_label": {"type": "keyword", "index": False}, "page_start": {"type": "integer"},
     "page_end": {"type": "integer"},
 }
@@ -281,10 +284,7 @@ def index_body(dim: int, embedding_model: str | None, analysis: dict[str, Any] |
                 "checksum": keyword,
                 "format": keyword,
                 "inferred": keyword,
-                # UTC ISO 8601 strings (sortable as strings), copied onto items: base.document_times
-                "first_indexed": keyword,
-                "last_changed": keyword,
-                # the publisher's address, personnummer count and OCR mark, copied onto items
+                # the times, publisher's address, personnummer count and OCR mark, copied onto items
                 **ADDED_FIELDS_DOCUMENT,
                 # facet fields, copied onto items and passages so filters need no join
                 "organisation": keyword,
@@ -304,7 +304,6 @@ def index_body(dim: int, embedding_model: str | None, analysis: dict[str, Any] |
                 "section": swedish(),
                 "text": swedish(),
                 "decisions": swedish(),
-                "decision_kind": keyword,
                 **ADDED_FIELDS_ITEM,
                 "case_numbers": keyword,
                 "title_terms": terms,
@@ -930,15 +929,6 @@ class OpenSearchStore:
         if self.embedding_model is None:
             self.embedding_model = stored_model
         properties = mapping.get(index, {}).get("mappings", {}).get("properties") or {}
-        if properties and "decision_kind" not in properties:
-            # an index built before decisions were typed; its mapping is strict, so add the field
-            with self._errors(f"add the field decision_kind to the index {index}"):
-                self.client.indices.put_mapping(index=index, body={"properties": {"decision_kind": {"type": "keyword"}}})
-        if properties and "first_indexed" not in properties:
-            # an index built before documents carried their times (they start at the next write)
-            with self._errors(f"add the document time fields to the index {index}"):
-                self.client.indices.put_mapping(index=index, body={"properties": {
-                    "first_indexed": {"type": "keyword"}, "last_changed": {"type": "keyword"}}})
         weighted = properties.get(WEIGHTED_FIELD)
         self._fts5_scoring = not properties or (weighted or {}).get("similarity") == FTS5_SIMILARITY
         if properties and not self._fts5_scoring:
@@ -950,7 +940,8 @@ class OpenSearchStore:
         added = {**ADDED_FIELDS_DOCUMENT, **ADDED_FIELDS_ITEM, WEIGHTED_FIELD: {"type": "text", "analyzer": TERMS_ANALYZER}}
         missing = {name: spec for name, spec in added.items() if name not in properties}
         if properties and missing:
-            # an index built before page numbers, § labels, source addresses and OCR marks were stored
+            # an index built before decisions were typed, or before documents' times, page numbers,
+            # § labels, source addresses and OCR marks were stored (its mapping is strict)
             with self._errors(f"add the fields {', '.join(missing)} to the index {index}"):
                 self.client.indices.put_mapping(index=index, body={"properties": missing})
         return index
