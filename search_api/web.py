@@ -288,9 +288,14 @@ def _start_stats(service) -> dict[str, Any] | None:
     }
 
 
+def _getter(item: Any):
+    """A field reader for an item given as a dict (an API answer) or an object (a hit)."""
+    return item.get if isinstance(item, dict) else lambda name: getattr(item, name, None)
+
+
 def _item_place(item: Any) -> str:
     """``§ 12`` (``§ 3 a`` as printed) for a protocol item, ``punkt 3`` for a numbered one, else nothing."""
-    get = item.get if isinstance(item, dict) else lambda name: getattr(item, name, None)
+    get = _getter(item)
     if get("paragraph") is not None:
         return f"§ {get('paragraph_label') or get('paragraph')}"
     if get("number") is not None:
@@ -300,7 +305,7 @@ def _item_place(item: Any) -> str:
 
 def _item_pages(item: Any) -> str:
     """``s. 7`` or ``s. 7–8``: the pages of the original an item spans (PDF), else nothing."""
-    get = item.get if isinstance(item, dict) else lambda name: getattr(item, name, None)
+    get = _getter(item)
     start, end = get("page_start"), get("page_end")
     if not start:
         return ""
