@@ -8,7 +8,7 @@ grammar, not by listing questions:
 
     frame   := opener filler* (marker | body | filler)* preposition?
     opener  := an interrogative (vad, vilka, när, hur, ...) or a fronted verb (blev, har, finns)
-    marker  := a decision verb in any form (besluta-, fatta-, anta-, godkänn-, bestäm-, ...),
+    marker  := a decision verb in one of its word forms (beslutade, fattats, antogs, godkändes, ...),
                a decision noun (beslut, beslutet, ...) or an outcome verb (gick, hände, blev)
     body    := a word naming a body (-styrelsen, -nämnden, -fullmäktige, -utskottet, ...)
 
@@ -33,9 +33,14 @@ FILLERS = frozenset(
     """.split()
 )
 PREPOSITIONS = frozenset("om kring angående rörande gällande beträffande med av för i till".split())
-# Decision verbs by stem: every inflection and s-passive (beslutade, beslutades, beslutats, beslöt...).
-_DECISION_STEMS = ("beslut", "beslöt", "fatta", "anta", "antog", "godkän", "bestäm", "klubba", "tagit", "tagits",
-                   "togs", "tog")
+# Decision verbs and nouns in their word forms (beslutade, beslutades, beslutats, beslöt, antogs,
+# godkändes, ...): whole words, so that "bestämmelser" or "antal" are not taken for a decision.
+_DECISION_WORD = re.compile(
+    r"beslut(?:a|ar|ade|ades|at|ats|as|et|en|s)?|beslöts?|fatta(?:r|de|des|t|ts|s)?|"
+    r"anta(?:r|s|git|gits|ges)?|antogs?|antag(?:en|et|na|s)?|"
+    r"godkänn(?:a|er|es|s)?|godkänd(?:e|es|a)?|godkänts?|bestämm(?:a|er|es|s)?|bestämd(?:e|es|a)?|bestämts?|"
+    r"klubba(?:r|de|des|t|ts|s)?|tagits?|togs?"
+)
 _OUTCOME_VERBS = frozenset("går gick gått händer hände hänt sker skedde skett blev blivit".split())
 # A word ending like this names a body (kommunstyrelsen, hälso- och sjukvårdsnämnden, utskottet).
 _BODY_ENDINGS = ("styrelsen", "nämnden", "fullmäktige", "utskottet", "utskott", "beredningen", "nämnd", "styrelse",
@@ -54,7 +59,7 @@ class QueryIntent:
 
 
 def _is_marker(word: str) -> bool:
-    return word.startswith(_DECISION_STEMS) or word in _OUTCOME_VERBS
+    return bool(_DECISION_WORD.fullmatch(word)) or word in _OUTCOME_VERBS
 
 
 def _is_body(word: str) -> bool:

@@ -40,3 +40,12 @@ def test_other_queries_are_their_own_subject(query):
     intent = understand(query)
     assert not intent.decision
     assert intent.subject == query
+
+
+@pytest.mark.parametrize("q", ["vilka bestämmelser gäller för parkering", "vilket antal elever finns i skolan",
+                               "vad är beslutsunderlag"])
+def test_words_that_only_begin_like_a_decision_verb_make_no_frame(q):
+    """Decision words are matched as whole word forms: "bestämmelser" is no "bestämde", and the
+    query keeps all its content words."""
+    intent = understand(q)
+    assert not intent.decision and intent.subject == q
