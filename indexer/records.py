@@ -99,6 +99,9 @@ class IndexedItem:
     text_terms: str
     topics: list[str]
     vectors: Any  # numpy array (n_passages, dim), L2-normalised
+    # the item's own case numbers normalised per organisation (indexer.cases.case_key): the
+    # store's lookup from a case to its items; cases themselves are read-time views over these
+    case_keys: list[str] = field(default_factory=list)
 
 
 def item_id(document_id: str, position: int) -> str:

@@ -416,7 +416,7 @@ def test_read_back_from_source():
     assert stored.topics == ["t1", "t2"] and stored.decisions == ["att besluta 0"] and stored.year == 2021
     values = facet_values_from_source(src)
     assert values == {"organisation": ["Region Test"], "body": ["Regionstyrelsen"], "year": [2021],
-                      "topic": ["t1", "t2"], "doc_type": ["protokoll"], "date": ["2021-01-26"]}
+                      "topic": ["t1", "t2"], "doc_type": ["protokoll"], "date": ["2021-01-26"], "case_keys": []}
     assert facet_values_from_source({"item_id": "x", "year": None, "body": ""})["body"] == []
 
 

@@ -139,6 +139,8 @@ class StoredItem:
     url: str | None = None
     personnummer_masked: int = 0
     ocr: bool = False
+    # the case keys the item carries (indexer.cases.case_key); empty from a store indexed before cases
+    case_keys: list[str] = field(default_factory=list)
 
     def facet_values(self, facet: str) -> list[Any]:
         if facet == "topic":
@@ -207,13 +209,20 @@ class Store(Protocol):
         """Items nearest the query vector (max over an item's passages), best first."""
 
     def facet_values(self, item_ids: list[str]) -> dict[str, dict[str, list[Any]]]:
-        """For each id: ``{facet: [values]}`` for every facet field, plus ``date``; cheap, no text."""
+        """For each id: ``{facet: [values]}`` for every facet field, plus ``date`` and ``case_keys``; cheap, no text."""
 
     def count_facet_values(self, item_ids: list[str]) -> dict[str, dict[Any, int]]:
         """For each facet field, how many of these items carry each value (unknown ids are left out)."""
 
     def get_items(self, item_ids: list[str]) -> list[StoredItem]:
         """The items with these ids, in the order given (unknown ids are left out)."""
+
+    def case_item_ids(self, case_key: str) -> list[str]:
+        """Ids of the items carrying this case key, by date (undated last), document and position.
+
+        A case is not stored as a record of its own: it is read from the items carrying its key
+        whenever it is asked for, so re-indexing or removing a document changes its cases exactly.
+        """
 
     def get_document(self, document_id: str) -> tuple[DocumentMeta, list[StoredItem]] | None:
         """A document and its items in document order."""

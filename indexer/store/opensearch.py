@@ -66,6 +66,7 @@ ADDED_FIELDS_ITEM: dict[str, dict[str, Any]] = {
     "decision_kind": {"type": "keyword"},  # "beslut" or "förslag"
     "paragraph_label": {"type": "keyword", "index": False}, "page_start": {"type": "integer"},
     "page_end": {"type": "integer"},
+    "case_keys": {"type": "keyword"},  # indexer.cases.case_key: the case lookup (case_item_ids)
 }
 
 #: The field keyword search scores: the title terms TITLE_WEIGHT times, then the text terms, under
@@ -386,8 +387,8 @@ def item_source(document: DocumentMeta, indexed: IndexedItem, generation: str) -
         "section": item.section, "text": item.text, "decisions": list(item.decisions),
         "decision_kind": item.decision_kind,
         "paragraph_label": item.paragraph_label, "page_start": item.page_start, "page_end": item.page_end,
-        "case_numbers": list(item.case_numbers), "topics": list(indexed.topics),
-        "title_terms": indexed.title_terms, "text_terms": indexed.text_terms,
+        "case_numbers": list(item.case_numbers), "case_keys": list(indexed.case_keys),
+        "topics": list(indexed.topics), "title_terms": indexed.title_terms, "text_terms": indexed.text_terms,
         WEIGHTED_FIELD: weighted_terms(indexed.title_terms, indexed.text_terms), **_facets(document),
         **_times(document), **_publication(document),
     }
@@ -715,6 +716,7 @@ def stored_item_from_source(src: dict[str, Any]) -> StoredItem:
         first_indexed=src.get("first_indexed"), last_changed=src.get("last_changed"),
         paragraph_label=src.get("paragraph_label"), page_start=src.get("page_start"), page_end=src.get("page_end"),
         url=src.get("url"), personnummer_masked=src.get("personnummer_masked") or 0, ocr=bool(src.get("ocr")),
+        case_keys=list(src.get("case_keys") or []),
     )
 
 
@@ -735,10 +737,18 @@ def facet_values_from_source(src: dict[str, Any]) -> dict[str, list[Any]]:
 
     return {"organisation": one(src.get("organisation")), "body": one(src.get("body")),
             "year": [src["year"]] if src.get("year") is not None else [], "topic": list(src.get("topics") or []),
-            "doc_type": one(src.get("doc_type")), "date": one(src.get("date"))}
+            "doc_type": one(src.get("doc_type")), "date": one(src.get("date")),
+            "case_keys": list(src.get("case_keys") or [])}
 
 
-_FACET_SOURCE = ["item_id", "organisation", "body", "year", "topics", "doc_type", "date"]
+_FACET_SOURCE = ["item_id", "organisation", "body", "year", "topics", "doc_type", "date", "case_keys"]
+
+
+def case_item_ids_body(case_key: str) -> dict[str, Any]:
+    """The items carrying a case key, in date order (undated last), then document order (like SQLite)."""
+    return {**ID_ONLY, "track_total_hits": False,
+            "query": {"bool": {"filter": [_kind(KIND_ITEM), {"term": {"case_keys": case_key}}]}},
+            "sort": [{"date": {"order": "asc", "missing": "_last"}}, {"document_id": "asc"}, {"position": "asc"}]}
 
 
 def facet_value_counts_body(item_ids: list[str], size: int = FACET_SIZE) -> dict[str, Any]:
@@ -1219,6 +1229,13 @@ class OpenSearchStore:
         self._flush_before_search()
         with self._errors("list items"):
             return [hit_item_id(h) for h in self._hits(filtered_ids_body(filters, 0), limit)]
+
+    def case_item_ids(self, case_key: str) -> list[str]:
+        if self._index is None or not case_key:
+            return []
+        self._flush_before_search()
+        with self._errors("list a case's items"):
+            return [hit_item_id(h) for h in self._hits(case_item_ids_body(case_key), None)]
 
     def _mget(self, doc_ids: list[str], source: list[str] | None = None) -> dict[str, dict[str, Any]]:
         found: dict[str, dict[str, Any]] = {}
