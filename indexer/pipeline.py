@@ -60,7 +60,7 @@ class Indexer:
     def build_items(self, parsed: ParsedDocument) -> list[IndexedItem]:
         """Analyze, embed and classify the items of one parsed document."""
         doc_id = parsed.document.id
-        analyzed = analyze_items(parsed.items, self.analyzer)
+        analyzed = analyze_items(parsed.items, self.analyzer, parsed.document.organisation)
         vectors = embed_items(parsed.items, self.embedder, self.passage_tokens)
         indexed = []
         for position, (a, vecs) in enumerate(zip(analyzed, vectors)):
@@ -68,6 +68,7 @@ class Indexer:
             indexed.append(IndexedItem(
                 id=item_id(doc_id, position), document_id=doc_id, position=position, item=a.item,
                 title_terms=a.title_terms, text_terms=a.text_terms, topics=topics, vectors=vecs,
+                case_keys=a.case_keys,
             ))
         return indexed
 
