@@ -190,8 +190,90 @@ def count_values(values: dict[str, dict[str, list[Any]]], item_ids: list[str]) -
     return counts
 
 
+@dataclass(frozen=True)
+class LegsRequest:
+    """The legs one search asks a store for, so a store can send them together (OpenSearch: one
+    ``_msearch``).
+
+    ``keyword``: the keyword query, strictest first, then the same query asking fewer words
+    (``relaxations``); the first that has hits answers. ``vector``: the query vector, or a callable
+    giving it (an embedding still running elsewhere: the default runs the keyword leg first, so the
+    two overlap). ``unfiltered``: also the vector leg without filters and the archive's similarity
+    statistics (the vector floor does not depend on the filters)."""
+
+    keyword: tuple[KeywordQuery, ...] = ()
+    vector: np.ndarray | Callable[[], np.ndarray] | None = None
+    filters: Filters = field(default_factory=Filters)
+    keyword_limit: int = 0
+    vector_limit: int = 0
+    unfiltered: bool = False
+
+    def query_vector(self) -> np.ndarray | None:
+        return self.vector() if callable(self.vector) else self.vector
+
+
+@dataclass(frozen=True)
+class Legs:
+    """A store's answer to a ``LegsRequest``: each leg's ranking, best first.
+
+    ``keyword_query``: the one of ``LegsRequest.keyword`` whose hits these are (None: none asked).
+    ``unfiltered_vector``: the vector leg without filters (the same list as ``vector`` when no
+    filter is set); ``vector_stats``: (mean, std) of the query's similarity over every item, None
+    when the store cannot tell (the service then uses the candidates' distribution)."""
+
+    keyword_query: KeywordQuery | None = None
+    keyword: list[Scored] = field(default_factory=list)
+    vector: list[Scored] = field(default_factory=list)
+    unfiltered_vector: list[Scored] | None = None
+    vector_stats: tuple[float, float] | None = None
+
+
+def relaxations(query: KeywordQuery) -> tuple[KeywordQuery, ...]:
+    """The query, then the same query asking one word fewer at a time, down to one word (a long
+    paraphrase rarely shares all its words with the item)."""
+    from dataclasses import replace
+
+    return tuple(replace(query, minimum_match=need) for need in range(query.required(), 0, -1))
+
+
+def sequential_legs(store: "Store", request: LegsRequest) -> Legs:
+    """``LegsRequest`` answered by the store's own leg methods, one after another: the default for
+    a store without ``search_legs`` (SQLite, where each leg is a local call)."""
+    asked, keyword = None, []
+    for query in request.keyword:
+        asked, keyword = query, store.keyword_search(query, request.filters, request.keyword_limit)
+        if keyword:
+            break
+    vector = request.query_vector()
+    if vector is None:
+        return Legs(asked, keyword)
+    unfiltered, stats = None, None
+    if request.unfiltered:
+        unfiltered = store.vector_search(vector, Filters(), request.vector_limit)
+        score_stats = getattr(store, "vector_score_stats", None)
+        stats = score_stats(vector) if score_stats is not None else None
+    if unfiltered is not None and request.filters.is_empty():
+        filtered = unfiltered
+    else:
+        filtered = store.vector_search(vector, request.filters, request.vector_limit)
+    return Legs(asked, keyword, filtered, unfiltered, stats)
+
+
+def run_legs(store: "Store", request: LegsRequest) -> Legs:
+    """The legs of one search: the store's ``search_legs`` where it has one, else one leg at a time."""
+    own = getattr(store, "search_legs", None)
+    return own(request) if own is not None else sequential_legs(store, request)
+
+
 class Store(Protocol):
-    """What every backend implements."""
+    """What every backend implements.
+
+    Optional, looked up with ``getattr`` (a store without them gets the default):
+    ``search_legs(request: LegsRequest) -> Legs`` sends a search's legs together (default:
+    ``sequential_legs``); ``write_documents(pairs) -> failures`` writes a batch of documents in one
+    go (each failure has ``document_id``; a failed document keeps its previous version; default:
+    ``write_document`` per document); ``vector_score_stats(vector)``.
+    """
 
     def document_checksums(self) -> dict[str, tuple[str, str]]:
         """``{source: (document_id, checksum)}`` for every indexed document."""
