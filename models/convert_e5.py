@@ -68,7 +68,7 @@ from pathlib import Path
 
 import numpy as np
 
-from motesok.config import DEFAULT_EMBEDDING_MODEL
+from models.paths import DEFAULT_EMBEDDING_MODEL
 
 #: Bumped whenever the converter's output changes, so that old folders are rebuilt.
 CONVERTER_VERSION = 1

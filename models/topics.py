@@ -11,11 +11,19 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 import numpy as np
 import yaml
 
-from indexer.records import Item
+
+
+class Item(Protocol):
+    """What topics read of an agenda item (``indexer.records.Item`` has it; models sit below the
+    indexer, so they name the shape, not the class)."""
+
+    title: str
+    text: str
 
 
 @dataclass(frozen=True)

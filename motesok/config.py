@@ -9,9 +9,9 @@ from typing import Literal
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from models.paths import DEFAULT_EMBEDDING_MODEL, SYNONYMS_FILE, TOPICS_FILE
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-MODELS_DIR = PROJECT_ROOT / "models"
-DEFAULT_EMBEDDING_MODEL = MODELS_DIR / "multilingual-e5-small"
 
 
 class Settings(BaseSettings):
@@ -44,8 +44,8 @@ class Settings(BaseSettings):
     query_prefix: str = Field("query: ", description="Prefix the model expects before a query.")
     passage_prefix: str = Field("passage: ", description="Prefix the model expects before a passage.")
 
-    topics_file: Path = Field(MODELS_DIR / "topics.yaml", description="Topic taxonomy (editable YAML).")
-    synonyms_file: Path = Field(MODELS_DIR / "synonyms.txt", description="Query-time synonyms (editable).")
+    topics_file: Path = Field(TOPICS_FILE, description="Topic taxonomy (editable YAML).")
+    synonyms_file: Path = Field(SYNONYMS_FILE, description="Query-time synonyms (editable).")
 
     fusion: Literal["evidence", "relative", "rrf"] = Field(
         "evidence",
