@@ -295,3 +295,34 @@ class StoreConformance:
         assert stats.by_organisation == {"Region Test": 5, "Göteborgs Stad": 1}
         assert stats.by_year == {2021: 3, 2020: 2, 2024: 1}
         assert stats.newest_date_by_body["Kommunstyrelsen"] == "2024-05-29"
+
+    def test_case_items_follow_their_documents(self, store):
+        """A case is the items carrying its key, in date order across documents; rewriting or
+        removing a document changes its cases with it (no case record to keep in sync)."""
+        key, other = "region-test:rs-2021-1", "goteborgs-stad:ks-2021-1"
+        late, late_items = make_document("late.txt", date="2021-05-04", items=[
+            ("beslut", "beslut i ärendet", [], [unit(1, 0, 0, 0)]),
+            ("annat", "annat ärende", [], [unit(0, 1, 0, 0)]),
+        ])
+        early, early_items = make_document("early.txt", date="2021-02-01", body="Arbetsutskottet", items=[
+            ("förslag", "förslag i ärendet", [], [unit(0, 0, 1, 0)]),
+        ])
+        late_items[0].case_keys = [key, other]
+        late_items[1].case_keys = [other]
+        early_items[0].case_keys = [key]
+        store.write_document(late, late_items)
+        store.write_document(early, early_items)
+        assert store.case_item_ids(key) == [early_items[0].id, late_items[0].id]
+        assert store.case_item_ids(other) == [late_items[0].id, late_items[1].id]
+        assert store.case_item_ids("region-test:rs-1999-9") == []
+        assert store.get_items([late_items[0].id])[0].case_keys == [key, other]
+        assert store.get_document(early.id)[1][0].case_keys == [key]
+        assert store.facet_values([late_items[1].id])[late_items[1].id]["case_keys"] == [other]
+        rewritten, rewritten_items = make_document("late.txt", date="2021-05-04", checksum="c2", items=[
+            ("beslut", "beslut i ett annat ärende", [], [unit(1, 0, 0, 0)]),
+        ])
+        store.write_document(rewritten, rewritten_items)
+        assert store.case_item_ids(key) == [early_items[0].id]
+        assert store.case_item_ids(other) == []
+        store.delete_document(early.id)
+        assert store.case_item_ids(key) == []

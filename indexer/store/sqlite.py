@@ -70,13 +70,18 @@ CREATE TABLE IF NOT EXISTS items (
     -- facet fields copied from the document so filters need no join
     organisation TEXT, body TEXT, date TEXT, year INTEGER, doc_type TEXT,
     decision_kind TEXT,
-    paragraph_label TEXT, page_start INTEGER, page_end INTEGER
+    paragraph_label TEXT, page_start INTEGER, page_end INTEGER,
+    case_keys TEXT  -- JSON list (indexer.cases.case_key); NULL: written before cases existed
 );
 CREATE INDEX IF NOT EXISTS items_document ON items(document_id, position);
 CREATE INDEX IF NOT EXISTS items_date ON items(date);
 CREATE TABLE IF NOT EXISTS item_topics (item_rowid INTEGER NOT NULL, topic TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS item_topics_item ON item_topics(item_rowid);
 CREATE INDEX IF NOT EXISTS item_topics_topic ON item_topics(topic);
+-- a case is the items carrying its key: rows written and deleted with their item, in its transaction
+CREATE TABLE IF NOT EXISTS item_case (case_key TEXT NOT NULL, item_id TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS item_case_key ON item_case(case_key);
+CREATE INDEX IF NOT EXISTS item_case_item ON item_case(item_id);
 CREATE TABLE IF NOT EXISTS passages (
     item_rowid INTEGER NOT NULL, idx INTEGER NOT NULL, vector BLOB NOT NULL,
     PRIMARY KEY (item_rowid, idx)
@@ -94,12 +99,12 @@ _ITEM_COLUMNS = (
     "i.rowid, i.id, i.document_id, i.position, i.number, i.paragraph, i.title, i.title_derived, "
     "i.section, i.text, i.decisions, i.case_numbers, i.topics, i.organisation, i.body, i.date, "
     "i.year, i.doc_type, d.source, i.decision_kind, d.first_indexed, d.last_changed, "
-    "i.paragraph_label, i.page_start, i.page_end, d.url, d.personnummer_masked, d.ocr"
+    "i.paragraph_label, i.page_start, i.page_end, d.url, d.personnummer_masked, d.ocr, i.case_keys"
 )
 # Columns added after the first release, with their types: an older store gets them on opening
 # (NULL for the items it holds until they are indexed again).
 _ADDED_ITEM_COLUMNS = {"decision_kind": "TEXT", "paragraph_label": "TEXT", "page_start": "INTEGER",
-                       "page_end": "INTEGER"}
+                       "page_end": "INTEGER", "case_keys": "TEXT"}
 # (documents of an older store get NULL times; the next write of the source starts them)
 _ADDED_DOCUMENT_COLUMNS = {"first_indexed": "TEXT", "last_changed": "TEXT", "url": "TEXT",
                            "personnummer_masked": "INTEGER NOT NULL DEFAULT 0", "ocr": "INTEGER NOT NULL DEFAULT 0",
@@ -236,7 +241,8 @@ class SQLiteStore:
         cursor = self._conn.execute(
             "INSERT INTO items (id, document_id, position, number, paragraph, title, title_derived, "
             "section, text, decisions, case_numbers, topics, organisation, body, date, year, doc_type, "
-            "decision_kind, paragraph_label, page_start, page_end) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            "decision_kind, paragraph_label, page_start, page_end, case_keys) "
+            "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
             (
                 indexed.id, indexed.document_id, indexed.position, item.number, item.paragraph,
                 item.title, int(item.title_derived), item.section, item.text,
@@ -244,9 +250,12 @@ class SQLiteStore:
                 json.dumps(indexed.topics, ensure_ascii=False),
                 document.organisation, document.body, document.date, document.year, document.doc_type,
                 item.decision_kind, item.paragraph_label, item.page_start, item.page_end,
+                json.dumps(indexed.case_keys, ensure_ascii=False),
             ),
         )
         rowid = cursor.lastrowid
+        self._conn.executemany("INSERT INTO item_case VALUES (?,?)",
+                               [(key, indexed.id) for key in dict.fromkeys(indexed.case_keys)])
         self._conn.execute(
             "INSERT INTO items_fts (rowid, title, text) VALUES (?,?,?)",
             (rowid, indexed.title_terms, indexed.text_terms),
@@ -274,6 +283,8 @@ class SQLiteStore:
             self._conn.execute(f"DELETE FROM item_topics WHERE item_rowid IN ({marks})", chunk)
             self._conn.execute(f"DELETE FROM item_terms WHERE item_rowid IN ({marks})", chunk)
             self._conn.execute(f"DELETE FROM passages WHERE item_rowid IN ({marks})", chunk)
+        self._conn.execute("DELETE FROM item_case WHERE item_id IN (SELECT id FROM items WHERE document_id = ?)",
+                           (document_id,))
         self._conn.execute("DELETE FROM items WHERE document_id = ?", (document_id,))
         self._conn.execute("DELETE FROM documents WHERE id = ?", (document_id,))
 
@@ -370,7 +381,7 @@ class SQLiteStore:
         for item_id in item_ids:
             row = rows.get(item_id)
             if row is not None:
-                organisation, body, year, topics, doc_type, date = row
+                organisation, body, year, topics, doc_type, date, case_keys = row
                 out[item_id] = {
                     "organisation": [organisation] if organisation else [],
                     "body": [body] if body else [],
@@ -378,6 +389,7 @@ class SQLiteStore:
                     "topic": list(topics),
                     "doc_type": [doc_type] if doc_type else [],
                     "date": [date] if date else [],
+                    "case_keys": list(case_keys),
                 }
         return out
 
@@ -397,6 +409,20 @@ class SQLiteStore:
                 stored = _row_to_item(row)
                 found[stored.id] = stored
         return [found[i] for i in item_ids if i in found]
+
+    def case_item_ids(self, case_key: str) -> list[str]:
+        rows = self._reader().execute(
+            "SELECT i.id FROM item_case c JOIN items i ON i.id = c.item_id WHERE c.case_key = ? "
+            "ORDER BY i.date IS NULL, i.date, i.document_id, i.position",
+            (case_key,),
+        ).fetchall()
+        return [r[0] for r in rows]
+
+    def items_without_case_keys(self) -> int:
+        """Items written before case keys existed (an older store): their cases are missing until
+        they are indexed again (``motesok index --rebuild``)."""
+        with self._lock:
+            return self._conn.execute("SELECT COUNT(*) FROM items WHERE case_keys IS NULL").fetchone()[0]
 
     def get_document(self, document_id: str) -> tuple[DocumentMeta, list[StoredItem]] | None:
         with self._lock:
@@ -471,7 +497,7 @@ class SQLiteStore:
 def _row_to_item(row: tuple) -> StoredItem:
     (_rowid, item_id, document_id, position, number, paragraph, title, title_derived, section, text,
      decisions, case_numbers, topics, organisation, body, date, year, doc_type, source, decision_kind,
-     first_indexed, last_changed, paragraph_label, page_start, page_end, url, masked, ocr) = row
+     first_indexed, last_changed, paragraph_label, page_start, page_end, url, masked, ocr, case_keys) = row
     return StoredItem(
         id=item_id, document_id=document_id, position=position, number=number, paragraph=paragraph,
         title=title, title_derived=bool(title_derived), section=section, text=text,
@@ -479,7 +505,7 @@ def _row_to_item(row: tuple) -> StoredItem:
         organisation=organisation, body=body, date=date, year=year, doc_type=doc_type, source=source,
         decision_kind=decision_kind, first_indexed=first_indexed, last_changed=last_changed,
         paragraph_label=paragraph_label, page_start=page_start, page_end=page_end, url=url,
-        personnummer_masked=masked or 0, ocr=bool(ocr),
+        personnummer_masked=masked or 0, ocr=bool(ocr), case_keys=json.loads(case_keys) if case_keys else [],
     )
 
 

@@ -62,7 +62,7 @@ class SearchMemory:
     rowids: np.ndarray  # every item's rowid, ascending
     ids: np.ndarray  # item ids, aligned with rowids (object array)
     index_of: dict[str, int]  # item id → its index in rowids
-    facet_rows: dict[str, tuple]  # item id → (organisation, body, year, topics, doc_type, date)
+    facet_rows: dict[str, tuple]  # item id → (organisation, body, year, topics, doc_type, date, case_keys)
     organisation: _Coded
     body: _Coded
     doc_type: _Coded
@@ -199,12 +199,13 @@ class SearchMemory:
 def load(conn: sqlite3.Connection, generation: tuple[int, int]) -> SearchMemory:
     """Read the search state from the database (the caller holds the writer's lock)."""
     rows = conn.execute(
-        "SELECT rowid, id, organisation, body, year, topics, doc_type, date FROM items ORDER BY rowid"
+        "SELECT rowid, id, organisation, body, year, topics, doc_type, date, case_keys FROM items ORDER BY rowid"
     ).fetchall()
     rowids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
     ids = np.array([r[1] for r in rows], dtype=object)
     topics = [tuple(json.loads(r[5])) for r in rows]
-    facet_rows = {r[1]: (r[2], r[3], r[4], t, r[6], r[7]) for r, t in zip(rows, topics)}
+    facet_rows = {r[1]: (r[2], r[3], r[4], t, r[6], r[7], tuple(json.loads(r[8])) if r[8] else ())
+                  for r, t in zip(rows, topics)}
     topic_code_of: dict[str, int] = {}
     pairs = [(i, topic_code_of.setdefault(t, len(topic_code_of))) for i, ts in enumerate(topics) for t in ts]
     topic_items = np.array([p[0] for p in pairs], dtype=np.int64)
