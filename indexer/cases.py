@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from indexer.records import Item
@@ -194,6 +195,31 @@ def case_key(raw: str, organisation: str | None) -> str | None:
     return number_key(number, organisation) if number else None
 
 
+_KEY = re.compile(r"^(?P<org>[a-z0-9-]+):(?:(?P<series>[a-z0-9-]+)-)?(?P<year>\d{4})-(?P<serial>\d+)$")
+
+
+def series_less_aliases(keys: Iterable[str]) -> dict[str, str]:
+    """Series-less keys that name one series' matter: ``goteborgs-stad:2023-408`` ->
+    ``goteborgs-stad:slk-2023-408`` when the organisation has exactly one key of that year and serial.
+
+    Registries print the same matter with and without their prefix (``Diarienummer 0408/23`` on the
+    office's report, ``SLK-2023-00408`` in the protocol). Two candidates (``KS`` and ``BUN``) leave
+    the key alone.
+    """
+    by_number: dict[tuple[str, str, str], set[str]] = {}
+    bare: list[tuple[str, tuple[str, str, str]]] = []
+    for key in keys:
+        m = _KEY.match(key)
+        if not m:
+            continue
+        number = (m["org"], m["year"], m["serial"])
+        if m["series"]:
+            by_number.setdefault(number, set()).add(key)
+        else:
+            bare.append((key, number))
+    return {key: next(iter(by_number[n])) for key, n in bare if len(by_number.get(n, ())) == 1}
+
+
 def case_label(number: CaseNumber) -> str:
     """Display form: ``KS 2018/124``, ``VO 2025/72``, ``2023/204``."""
     series = number.series.replace("-", " ")
@@ -363,4 +389,5 @@ def step_kind(doc_type: str | None, body: str | None, title: str | None, decisio
 
 
 __all__ = ["STEP_KINDS", "STEP_LABELS", "CaseNumber", "body_kind", "case_key", "case_label", "item_case_keys",
-           "item_case_numbers", "number_key", "parse_case_number", "slug", "step_kind"]
+           "item_case_numbers", "number_key", "parse_case_number", "series_less_aliases", "slug",
+           "step_kind"]
