@@ -1,0 +1,271 @@
+"""Hand-labelled cases (ärenden) and references, and the scorer that measures the case feature.
+
+The labels live in ``tests/data/cases/cases.json`` (how they were made: that folder's README). They
+were written by reading the documents, not from the system's output, so the figures mean something.
+
+Contract with the system under test, and nothing more:
+
+- a predicted step is a dict with ``source`` (path of the document, relative to the repository root
+  or absolute), ``paragraph`` (int or None), optionally ``paragraph_label`` ("3 b"), ``title`` and
+  ``document_level`` (True when the step is a whole document rather than one of its items);
+- ``predict(case) -> list[dict]`` returns the system's steps for a labelled case (the caller looks
+  the case up by its first case number and organisation);
+- ``resolve(reference) -> dict | None`` returns the system's target (``source``, ``paragraph``,
+  optionally ``title``) of a labelled reference, or None when it leaves the text unlinked.
+
+Matching: a labelled ``paragraph`` step matches a predicted item of the same source with the same §
+(letter suffix included: "3 b"); a ``title`` step (an agenda point without §) matches when the
+predicted title starts with the label's title (case and white space ignored); a ``document`` step
+matches any predicted step of that source. Several predicted steps matching one labelled step count
+once (a whole-document step may come back as several items of that document).
+
+``python -m tests.case_labels`` prints the figures once the system has a case API.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+CASES_FILE = REPO_ROOT / "tests" / "data" / "cases" / "cases.json"
+
+#: Issue 18's targets.
+STEP_RECALL_TARGET = 0.95
+STEP_PRECISION_TARGET = 0.95
+REFERENCE_TARGET = 0.90
+
+
+@dataclass(frozen=True)
+class Step:
+    """One labelled step: exactly one of ``paragraph``, ``title`` or ``document`` says which part of ``source``."""
+
+    source: str
+    paragraph: str | None = None  # the § as printed, normalised ("44", "3b")
+    title: str | None = None  # a prefix of an agenda point's title (kallelse points have no §)
+    document: bool = False
+    why: str | None = None  # for not-steps: why the item is not a step of the case
+
+    def describe(self) -> str:
+        where = "hela dokumentet" if self.document else (f"§ {self.paragraph}" if self.paragraph else f"'{self.title}'")
+        return f"{self.source} {where}"
+
+
+@dataclass(frozen=True)
+class Case:
+    id: str
+    organisation: str
+    case_numbers: tuple[str, ...]
+    subject: str
+    steps: tuple[Step, ...]
+    not_steps: tuple[Step, ...] = ()
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Reference:
+    source: str
+    text: str  # the reference as written, e.g. "Stadsmiljönämndens handlingar 2023-09-21 § 211"
+    item: Step  # the item whose text holds the reference
+    target: Step | None  # None: the cited item is not in the corpora (the text must stay unlinked)
+
+
+@dataclass
+class CaseFailure:
+    case_id: str
+    missed: list[Step] = field(default_factory=list)
+    extra: list[dict] = field(default_factory=list)  # predicted steps matching no labelled step
+    not_steps_hit: list[Step] = field(default_factory=list)  # labelled not-steps among the extra ones
+
+
+@dataclass
+class CaseScores:
+    recall: float
+    precision: float
+    labelled_steps: int
+    found_steps: int
+    extra_steps: int
+    failures: list[CaseFailure]
+
+    @property
+    def meets_targets(self) -> bool:
+        return self.recall >= STEP_RECALL_TARGET and self.precision >= STEP_PRECISION_TARGET
+
+
+def _fold(text: str | None) -> str:
+    return re.sub(r"\s+", " ", text or "").strip().casefold()
+
+
+def _paragraph(value) -> str | None:
+    """'3 b', '3b', 3 -> '3b', '3b', '3': the § with its letter, no space."""
+    if value is None or value == "":
+        return None
+    return re.sub(r"\s+", "", str(value)).casefold()
+
+
+def normalise_source(source: str) -> str:
+    """A predicted source as the labels write it: relative to the repository root, '/' separated."""
+    path = Path(source)
+    if path.is_absolute():
+        try:
+            path = path.resolve().relative_to(REPO_ROOT)
+        except ValueError:
+            return path.as_posix()
+    return path.as_posix().removeprefix("./")
+
+
+def _step(raw: dict, why: bool = False) -> Step:
+    kinds = [k for k in ("paragraph", "title", "document") if raw.get(k) not in (None, False, "")]
+    if len(kinds) != 1:
+        raise ValueError(f"a step needs exactly one of paragraph, title, document: {raw}")
+    return Step(source=raw["source"], paragraph=_paragraph(raw.get("paragraph")), title=raw.get("title"),
+                document=bool(raw.get("document")), why=raw.get("why") if why else None)
+
+
+def load_cases(path: Path | str = CASES_FILE) -> tuple[list[Case], list[Reference]]:
+    """Read the fixture: the labelled cases and the labelled references."""
+    data = json.loads(Path(path).read_text(encoding="utf-8"))
+    cases = [Case(id=c["id"], organisation=c["organisation"], case_numbers=tuple(c["case_numbers"]),
+                  subject=c["subject"], steps=tuple(_step(s) for s in c["steps"]),
+                  not_steps=tuple(_step(s, why=True) for s in c.get("not_steps", [])), note=c.get("note", ""))
+             for c in data["cases"]]
+    references = []
+    for r in data["references"]:
+        item = {k: v for k, v in r.items() if k in ("source", "paragraph", "title", "document")}
+        target = r.get("target")
+        references.append(Reference(source=r["source"], text=r["text"], item=_step(item),
+                                    target=_step(target) if target else None))
+    return cases, references
+
+
+def step_of(item: dict) -> tuple:
+    """A predicted step in label form: ``(source, paragraph, folded title, document_level)``."""
+    paragraph = _paragraph(item.get("paragraph_label") or item.get("paragraph"))
+    return (normalise_source(item["source"]), paragraph, _fold(item.get("title")), bool(item.get("document_level")))
+
+
+def matches(label: Step, predicted: tuple) -> bool:
+    """Whether a predicted step (from :func:`step_of`) is the labelled step."""
+    source, paragraph, title, document_level = predicted
+    if source != label.source:
+        return False
+    if label.document:
+        return True
+    if document_level:  # a whole document is not one of its items
+        return False
+    if label.paragraph is not None:
+        return paragraph == label.paragraph
+    return title.startswith(_fold(label.title))
+
+
+def score_case(case: Case, predicted: Iterable[dict]) -> tuple[int, int, CaseFailure]:
+    """(labelled steps found, extra predicted steps, failure record) for one case."""
+    preds = list(dict.fromkeys(step_of(p) for p in predicted))
+    raw = {step_of(p): p for p in predicted}
+    found = [s for s in case.steps if any(matches(s, p) for p in preds)]
+    extra = [p for p in preds if not any(matches(s, p) for s in case.steps)]
+    failure = CaseFailure(case.id, missed=[s for s in case.steps if s not in found],
+                          extra=[raw.get(p, {}) for p in extra],
+                          not_steps_hit=[n for n in case.not_steps if any(matches(n, p) for p in extra)])
+    return len(found), len(extra), failure
+
+
+def score_cases(cases: Iterable[Case], predict: Callable[[Case], list[dict]]) -> CaseScores:
+    """Micro step recall and precision over all cases, with each failing case's missed and extra steps.
+
+    Precision counts each labelled step found once, however many predicted steps matched it, against
+    the predicted steps that match none.
+    """
+    labelled = found = extra = 0
+    failures = []
+    for case in cases:
+        case_found, case_extra, failure = score_case(case, predict(case) or [])
+        labelled += len(case.steps)
+        found += case_found
+        extra += case_extra
+        if failure.missed or failure.extra:
+            failures.append(failure)
+    recall = found / labelled if labelled else 0.0
+    precision = found / (found + extra) if found + extra else 0.0
+    return CaseScores(recall, precision, labelled, found, extra, failures)
+
+
+def score_references(references: Iterable[Reference],
+                     resolve: Callable[[Reference], dict | None]) -> tuple[float, list[tuple[Reference, dict | None]]]:
+    """The share of in-corpus references resolved to their item, and every wrong answer.
+
+    A failure is an in-corpus reference left unlinked or linked elsewhere, or a reference whose
+    target is not in the corpora that was linked anyway (it must stay plain text).
+    """
+    in_corpus = resolved = 0
+    failures = []
+    for ref in references:
+        answer = resolve(ref)
+        if ref.target is None:
+            if answer:
+                failures.append((ref, answer))
+            continue
+        in_corpus += 1
+        if answer and matches(ref.target, step_of({"title": "", **answer})):
+            resolved += 1
+        else:
+            failures.append((ref, answer))
+    return (resolved / in_corpus if in_corpus else 0.0), failures
+
+
+def _steps_from_answer(answer) -> list[dict]:
+    """The steps of whatever the service's ``case()`` returns, as predicted-step dicts."""
+    if answer is None:
+        return []
+    steps = answer.get("steps") if isinstance(answer, dict) else getattr(answer, "steps", None)
+    out = []
+    for step in steps or []:
+        get = step.get if isinstance(step, dict) else (lambda k, s=step: getattr(s, k, None))
+        out.append({"source": get("source") or "", "paragraph": get("paragraph"),
+                    "paragraph_label": get("paragraph_label"), "title": get("title") or "",
+                    "document_level": bool(get("document_level"))})
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    from search_api.service import SearchService
+
+    if not hasattr(SearchService, "case"):
+        print("case feature not available (search_api.service.SearchService has no case method)")
+        return 0
+    from motesok.config import get_settings
+    from motesok.runtime import build_search_service
+
+    cases, references = load_cases()
+    service = build_search_service(get_settings())
+
+    def predict(case: Case) -> list[dict]:
+        return _steps_from_answer(service.case(case.case_numbers[0], organisation=case.organisation))
+
+    scores = score_cases(cases, predict)
+    print(f"cases {len(cases)}, labelled steps {scores.labelled_steps}: step recall {scores.recall:.3f} "
+          f"(target {STEP_RECALL_TARGET}), precision {scores.precision:.3f} (target {STEP_PRECISION_TARGET})")
+    for failure in scores.failures:
+        print(f"  {failure.case_id}")
+        for step in failure.missed:
+            print(f"    missed: {step.describe()}")
+        for pred in failure.extra:
+            print(f"    extra:  {pred.get('source')} § {pred.get('paragraph')} {pred.get('title', '')[:60]!r}")
+        for step in failure.not_steps_hit:
+            print(f"    (labelled not-step: {step.describe()}: {step.why})")
+    if hasattr(service, "resolve_reference"):
+        share, ref_failures = score_references(references, lambda ref: service.resolve_reference(ref))
+        print(f"references resolved {share:.3f} (target {REFERENCE_TARGET}); failures {len(ref_failures)}")
+        for ref, answer in ref_failures:
+            print(f"  {ref.source}: {ref.text!r} -> {answer}")
+    else:
+        print("references: the service has no resolve_reference; not measured")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
