@@ -60,10 +60,13 @@ def _digits(number: str) -> tuple[int, ...]:
 
 
 def _carries(text: str, numbers: tuple[str, ...]) -> bool:
-    """Whether the text writes one of the numbers (digit groups in order, any separators or zero padding)."""
+    """Whether the text writes one of the numbers (digit groups in order, any separators or zero padding).
+
+    A date is not a number: '2015-12-21' does not write Bun/2015:12. A ':58' document suffix may follow.
+    """
     for number in numbers:
         groups = [str(int(d)) for d in re.findall(r"\d+", number)]
-        pattern = r"(?<!\d)" + r"\D{0,3}".join(rf"0*{g}" for g in groups) + r"(?!\d)"
+        pattern = r"(?<!\d)" + r"\D{0,3}".join(rf"0*{g}" for g in groups) + r"(?!\d|[-/.]\d)"
         if re.search(pattern, text):
             return True
     return False
