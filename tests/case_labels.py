@@ -148,10 +148,20 @@ def step_of(item: dict) -> tuple:
     return (normalise_source(item["source"]), paragraph, _fold(item.get("title")), bool(item.get("document_level")))
 
 
+def same_source(label_source: str, predicted_source: str) -> bool:
+    """Whether a predicted source is the labelled file: the same path, or a path ending of it (a
+    system may give the file name only; the labelled file names are unique across the corpora)."""
+    if label_source == predicted_source:
+        return True
+    label_parts, predicted_parts = Path(label_source).parts, Path(predicted_source).parts
+    shorter, longer = sorted((label_parts, predicted_parts), key=len)
+    return bool(shorter) and longer[-len(shorter):] == shorter
+
+
 def matches(label: Step, predicted: tuple) -> bool:
     """Whether a predicted step (from :func:`step_of`) is the labelled step."""
     source, paragraph, title, document_level = predicted
-    if source != label.source:
+    if not same_source(label.source, source):
         return False
     if label.document:
         return True
@@ -217,21 +227,42 @@ def score_references(references: Iterable[Reference],
     return (resolved / in_corpus if in_corpus else 0.0), failures
 
 
+def _get(obj, key: str):
+    return obj.get(key) if isinstance(obj, dict) else getattr(obj, key, None)
+
+
 def _steps_from_answer(answer) -> list[dict]:
     """The steps of whatever the service's ``case()`` returns, as predicted-step dicts."""
     if answer is None:
         return []
-    steps = answer.get("steps") if isinstance(answer, dict) else getattr(answer, "steps", None)
-    out = []
-    for step in steps or []:
-        get = step.get if isinstance(step, dict) else (lambda k, s=step: getattr(s, k, None))
-        out.append({"source": get("source") or "", "paragraph": get("paragraph"),
-                    "paragraph_label": get("paragraph_label"), "title": get("title") or "",
-                    "document_level": bool(get("document_level"))})
-    return out
+    return [{"source": _get(step, "source") or "", "paragraph": _get(step, "paragraph"),
+             "paragraph_label": _get(step, "paragraph_label"), "title": _get(step, "title") or "",
+             "document_level": bool(_get(step, "document_level"))}
+            for step in _get(answer, "steps") or []]
+
+
+def _labelled_document(store, source: str):
+    """The stored document of a labelled source, indexed from this checkout (None: not indexed)."""
+    from indexer.records import DocumentMeta
+
+    return store.get_document(DocumentMeta(str((REPO_ROOT / source).resolve()), "", "").id)
+
+
+def _labelled_item(store, step: Step):
+    """The stored item a labelled step names, read from the configured store (None: not indexed)."""
+    document = _labelled_document(store, step.source)
+    if document is None:
+        return None
+    for item in document[1]:
+        if matches(step, step_of({"source": step.source, "paragraph": item.paragraph,
+                                  "paragraph_label": item.paragraph_label, "title": item.title})):
+            return item
+    return None
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Score the configured store's cases and references (the corpora must be indexed into it from
+    this checkout: ``motesok index corpus tests/data/corpus-dev``)."""
     from search_api.service import SearchService
 
     if not hasattr(SearchService, "case"):
@@ -242,9 +273,33 @@ def main(argv: list[str] | None = None) -> int:
 
     cases, references = load_cases()
     service = build_search_service(get_settings())
+    sources = sorted({s.source for c in cases for s in c.steps})
+    missing = [s for s in sources if _labelled_document(service.store, s) is None]
+    if len(missing) == len(sources):
+        print("none of the labelled documents is indexed in the configured store; index them from this "
+              "checkout first: motesok index corpus tests/data/corpus-dev")
+        return 1
+    if missing:
+        print(f"not indexed ({len(missing)} of {len(sources)} labelled documents; their steps count as missed): "
+              + ", ".join(missing))
 
     def predict(case: Case) -> list[dict]:
-        return _steps_from_answer(service.case(case.case_numbers[0], organisation=case.organisation))
+        keys = service.cases_for_number(case.case_numbers[0], organisation=case.organisation)
+        return _steps_from_answer(service.case(keys[0])) if keys else []
+
+    def resolve(ref: Reference) -> dict | None:
+        item = _labelled_item(service.store, ref.item)
+        if item is None:
+            return None
+        wanted = _fold(ref.text)
+        for found in service.references(item):
+            text = _fold(found.get("text"))
+            if found.get("target") and text and (text in wanted or wanted in text):
+                target = service.store.get_items([found["target"]])
+                if target:
+                    return {"source": target[0].source, "paragraph": target[0].paragraph,
+                            "paragraph_label": target[0].paragraph_label, "title": target[0].title}
+        return None
 
     scores = score_cases(cases, predict)
     print(f"cases {len(cases)}, labelled steps {scores.labelled_steps}: step recall {scores.recall:.3f} "
@@ -257,13 +312,13 @@ def main(argv: list[str] | None = None) -> int:
             print(f"    extra:  {pred.get('source')} § {pred.get('paragraph')} {pred.get('title', '')[:60]!r}")
         for step in failure.not_steps_hit:
             print(f"    (labelled not-step: {step.describe()}: {step.why})")
-    if hasattr(service, "resolve_reference"):
-        share, ref_failures = score_references(references, lambda ref: service.resolve_reference(ref))
-        print(f"references resolved {share:.3f} (target {REFERENCE_TARGET}); failures {len(ref_failures)}")
+    if hasattr(service, "references"):
+        share, ref_failures = score_references(references, resolve)
+        in_corpus = sum(1 for r in references if r.target is not None)
+        print(f"in-corpus references resolved {share:.3f} of {in_corpus} (target {REFERENCE_TARGET}); "
+              f"wrong answers {len(ref_failures)} of {len(references)}")
         for ref, answer in ref_failures:
             print(f"  {ref.source}: {ref.text!r} -> {answer}")
-    else:
-        print("references: the service has no resolve_reference; not measured")
     return 0
 
 

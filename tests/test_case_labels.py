@@ -218,6 +218,15 @@ def test_scorer_matching_rules():
                        lambda c: [_step("a/protokoll.txt", None, "", document_level=True)]).recall == 0.0
 
 
+def test_scorer_accepts_a_file_name_for_its_path_but_not_another_file():
+    step = Step("corpus/extra/kungsbacka_vo_2025-03-20_protokoll.txt", paragraph="44")
+    case = Case("c", "o", ("x",), "s", (step,))
+    assert score_cases([case], lambda c: [_step("kungsbacka_vo_2025-03-20_protokoll.txt", 44)]).recall == 1.0
+    assert score_cases([case], lambda c: [_step("extra/kungsbacka_vo_2025-03-20_protokoll.txt", 44)]).recall == 1.0
+    assert score_cases([case], lambda c: [_step("kungsbacka_vo_2025-03-20_kallelse.txt", 44)]).recall == 0.0
+    assert score_cases([case], lambda c: [_step("vo_2025-03-20_protokoll.txt", 44)]).recall == 0.0  # whole names only
+
+
 def test_scorer_accepts_absolute_sources():
     absolute = str(REPO_ROOT / "corpus" / "extra" / "kungsbacka_vo_2025-03-20_protokoll.txt")
     assert step_of({"source": absolute, "paragraph": 44, "title": "X"})[0] == "corpus/extra/kungsbacka_vo_2025-03-20_protokoll.txt"
