@@ -342,6 +342,9 @@ _TITLE_KINDS = [
                            r"redovisning av delegationsbeslut|redovisning av delegeringsbeslut|meddelanden)\b", re.I)),
 ]
 
+# an office (not a decision-making body): "Stadsledningskontoret", "Socialförvaltningen Centrum"
+_OFFICE = re.compile(r"(?:förvaltning(?:en)?|kontoret|kansliet)\b", re.I)
+
 
 def body_kind(body: str | None) -> str | None:
     """The kind of a decision-making body by its name: utskott (also presidium, beredning),
@@ -365,7 +368,7 @@ def step_kind(doc_type: str | None, body: str | None, title: str | None, decisio
     nämnd, styrelse, fullmäktige); a meeting page (``möte``) likewise when it holds a decision, else a
     kallelse; a tjänsteskrivelse is one; a ``beslut`` document (one § extracted) is a protokollsutdrag;
     other documents go by their item title (Protokollsutdrag, Yttrande/remissvar, Remiss, Anmälan/
-    delegationsbeslut), else ``handling``.
+    delegationsbeslut; an office's name heads its tjänsteskrivelse), else ``handling``.
     """
     doc_type = (doc_type or "").lower()
     kind = body_kind(body)
@@ -383,6 +386,8 @@ def step_kind(doc_type: str | None, body: str | None, title: str | None, decisio
     for name, pattern in _TITLE_KINDS:
         if pattern.match(title):
             return name
+    if _OFFICE.search(title) and len(title.split()) <= 4:
+        return "tjänsteskrivelse"  # a section headed by an office: its tjänsteutlåtande in a bundle of handlingar
     if doc_type == "beslut":
         return "protokollsutdrag"
     return "handling"

@@ -224,9 +224,11 @@ def body_abbreviations(bodies: Iterable[str], case_series_by_body: Mapping[str, 
 
 
 def _base(name: str) -> str:
-    """Lower case, whitespace folded, genitive and definite forms reduced: kommunstyrelsens -> kommunstyrelse."""
-    s = re.sub(r"\s+", " ", name.strip().lower())
-    s = re.sub(r"s(?=$|\s)", "", s, count=1) if re.search(r"(?:ens|ets|iets|ges|es)(?:$|\s)", s) else s
+    """Lower case, whitespace and "&" folded, genitive and definite forms reduced:
+    kommunstyrelsens -> kommunstyrelse, Nämnden för miljö och hälsoskydds -> nämnd för miljö och hälsoskydd."""
+    s = re.sub(r"\s+", " ", name.strip().lower()).replace(" & ", " och ")
+    if re.search(r"[^s]s$", s):
+        s = s[:-1]  # the genitive -s of the last word: kommunstyrelsens, hälsoskydds, fullmäktiges
     for full, stem in (("nämnden", "nämnd"), ("styrelsen", "styrelse"), ("utskottet", "utskott"),
                        ("presidiet", "presidium"), ("beredningen", "beredning"), ("direktionen", "direktion"),
                        ("revisionen", "revision")):

@@ -261,7 +261,11 @@ def test_item_case_keys_dedupe_two_documents_of_one_matter():
     ("handling", None, "Anmälan av delegationsbeslut", None, "anmälan"),
     ("handling", None, "Delegeringsbeslut mars 2025", None, "anmälan"),
     ("handling", None, "Tjänsteutlåtande", None, "tjänsteskrivelse"),
-    ("handling", "Kommunfullmäktige", "Stadsledningskontoret", None, "handling"),
+    # goteborg_kf_handling_*: each office's tjänsteutlåtande is headed by the office
+    ("handling", "Kommunfullmäktige", "Stadsledningskontoret", None, "tjänsteskrivelse"),
+    ("handling", "Kommunfullmäktige", "Socialförvaltningen Centrum", None, "tjänsteskrivelse"),
+    ("handling", "Kommunfullmäktige", "Kommunstyrelsen", None, "handling"),
+    ("handling", "Kommunfullmäktige", "Samverkan skola och socialtjänst", None, "handling"),
     ("möte", "Regionstyrelsen", "Budget 2020", "beslut", "styrelse"),
     ("möte", "Hälso- och sjukvårdsnämnden", "Verksamhetsplan", "förslag", "kallelse"),
     (None, None, None, None, "handling"),

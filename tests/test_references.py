@@ -158,3 +158,10 @@ def test_references_and_bodies_together():
     resolved = [(resolve_body(r.body, BODIES, abbr), r.date, r.paragraph) for r in find_references(text)]
     assert resolved == [("Stadsmiljönämnden", "2023-09-21", 217), ("Kommunfullmäktige", "2019-02-25", 12),
                         ("Kommunstyrelsen", None, 28)]
+
+
+def test_resolve_body_folds_genitive_and_ampersand():
+    bodies = ["Nämnden för Miljö & Hälsoskydd", "Kommunstyrelsens arbetsutskott"]
+    # kungsbacka_miljo_2025-05-08_beslut_p66_taxa: "Nämnden för miljö och hälsoskydds §83"
+    assert resolve_body("Nämnden för miljö och hälsoskydds", bodies, {}) == "Nämnden för Miljö & Hälsoskydd"
+    assert resolve_body("kommunstyrelsens arbetsutskotts", bodies, {}) == "Kommunstyrelsens arbetsutskott"
