@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from indexer.cases import item_case_keys
 from indexer.records import Item
 
 
@@ -27,5 +28,6 @@ def analyze_items(items: list[Item], analyzer, organisation: str | None = None) 
     for item in items:
         extra = " ".join(filter(None, [item.section or "", " ".join(item.case_numbers)]))
         text_terms = analyzer.index_terms(item.text + ("\n" + extra if extra else ""))
-        out.append(AnalyzedItem(item, analyzer.index_terms(item.title), text_terms))
+        out.append(AnalyzedItem(item, analyzer.index_terms(item.title), text_terms,
+                                item_case_keys(item, organisation)))
     return out

@@ -184,11 +184,61 @@ def search(
         typer.echo(f"   {snippet}")
         for decision in hit.decisions[:2]:
             typer.echo(f"   {_decision_label(hit.decision_kind)}: {decision}")
+        if hit.case is not None:
+            more = f" · {hit.case.more_steps} fler steg i samma ärende" if hit.case.more_steps else ""
+            typer.echo(f"   Ärende {hit.case.label}{more} ({hit.case.url})")
 
 
 def _decision_label(kind: str | None) -> str:
     """The page's words for a decision kind: a proposal is never printed as a decision."""
     return {"beslut": "Beslut", "förslag": "Förslag till beslut"}.get(kind or "", "Beslut eller förslag")
+
+
+@app.command()
+def case(
+    number: Annotated[str, typer.Argument(help="A case number (diarienummer), e.g. 'KS 2023/204' or 'VO-2025-00072'.")],
+    organisation: Annotated[Optional[str], typer.Option("--organisation", help="The organisation, as indexed.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the API's case records as JSON.")] = False,
+) -> None:
+    """Follow a case (ärende): every indexed step with its number, in date order, and its status."""
+    from motesok.runtime import open_store
+    from search_api.service import SearchService
+
+    try:
+        store = open_store(get_settings())
+    except _startup_errors() as exc:
+        _fail(str(exc))
+    service = SearchService(store, None, None)
+    found = [c for key in service.cases_for_number(number, organisation) if (c := service.case(key)) is not None]
+    missing = getattr(store, "items_without_case_keys", lambda: 0)()
+    if missing:
+        typer.echo(f"motesok: {missing} punkter indexerades före ärendena; kör 'motesok index --rebuild' "
+                   f"så att alla ärenden kommer med", err=True)
+    if not found:
+        where = f" i {organisation}" if organisation else ""
+        _fail(f"inget ärende med diarienummer {number!r}{where} i indexet", code=1)
+    if as_json:
+        typer.echo(json.dumps([c.model_dump() for c in found], ensure_ascii=False, indent=2))
+        return
+    for record in found:
+        typer.echo(f"Ärende {record.label} · {record.organisation or 'okänd organisation'}")
+        typer.echo(f"{record.subject}")
+        status = record.status
+        if status.decided:
+            where = " · ".join(x for x in (status.body, status.date, f"§ {status.paragraph_label}"
+                                                                     if status.paragraph_label else None) if x)
+            typer.echo(f"Status: Beslut ({where})")
+            for decision in status.decisions:
+                typer.echo(f"   {decision}")
+        else:
+            typer.echo(f"Status: {status.label}")
+        for step in record.steps:
+            where = " · ".join(x for x in (step.date or "odaterad", step.body,
+                                           f"§ {step.paragraph_label}" if step.paragraph_label else None) if x)
+            typer.echo(f"\n  {step.kind_label}: {step.title}\n     {where}  ({step.url})")
+            for decision in step.decisions[:3]:
+                typer.echo(f"     {_decision_label(step.decision_kind)}: {decision}")
+        typer.echo("")
 
 
 @app.command()

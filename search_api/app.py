@@ -24,7 +24,7 @@ from motesok import __version__
 from motesok.config import Settings, get_settings, secret_key
 from search_api.alerts import ALERTS_DB
 from search_api.feeds import FeedParams, atom_feed, describe, newest_matches
-from search_api.schemas import SearchParams, SearchResponse
+from search_api.schemas import MAX_LIMIT, MAX_QUERY_CHARS, CaseRecord, CaseSearchResponse, SearchParams, SearchResponse
 from search_api.service import SearchService
 
 log = logging.getLogger("motesok.api")
@@ -127,6 +127,32 @@ def create_app(settings: Settings | None = None, service: SearchService | None =
         if found is None:
             raise HTTPException(404, f"ingen punkt med id {item_id!r}")
         return found
+
+    @app.get("/api/cases/{case_id}", response_model=CaseRecord, tags=["ärenden"])
+    def get_case(case_id: str, service: ServiceDep) -> CaseRecord:
+        """A case (ärende): every indexed step carrying its case number, in date order, with each
+        step's decision or proposal and the latest decision as its status."""
+        found = service.case(case_id)
+        if found is None:
+            raise HTTPException(404, f"inget ärende med id {case_id!r}")
+        return found
+
+    @app.get("/api/cases", response_model=CaseSearchResponse, tags=["ärenden"])
+    def search_cases(
+        service: ServiceDep,
+        q: Annotated[str, Query(min_length=1, max_length=MAX_QUERY_CHARS,
+                                description="A case number (KS 2023/204) or words")],
+        organisation: Annotated[str | None, Query(max_length=200)] = None,
+        limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 10,
+    ) -> CaseSearchResponse:
+        """Cases for a case number (in every organisation, or the one given) or, for other words,
+        the cases of the best-matching items in their rank order."""
+        if not q.strip():
+            raise HTTPException(422, "ogiltig förfrågan: q: the query is empty")
+        from indexer.store.base import Filters
+
+        filters = Filters(organisation=(organisation,)) if organisation else Filters()
+        return service.search_cases(q, filters, limit)
 
     @app.get("/api/documents/{document_id}", tags=["sök"])
     def get_document(document_id: str, service: ServiceDep) -> dict[str, Any]:

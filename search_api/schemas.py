@@ -11,6 +11,7 @@ from indexer.store.base import Filters
 
 Mode = Literal["hybrid", "keyword", "semantic"]
 Sort = Literal["relevance", "date"]
+Group = Literal["case", "none"]
 MAX_QUERY_CHARS = 500
 MAX_LIMIT = 100
 MAX_FILTER_VALUES = 100
@@ -33,6 +34,8 @@ class SearchParams(BaseModel):
     sort: Sort = "relevance"
     offset: int = Field(0, ge=0, le=10_000)
     limit: int = Field(10, ge=1, le=MAX_LIMIT)
+    group: Group = Field("case", description="case: hits of one case (ärende) are one hit, its best-ranked "
+                                             "step; none: every item is a hit.")
 
     @field_validator("q")
     @classmethod
@@ -80,6 +83,30 @@ class Hit(BaseModel):
     original: str | None = Field(
         None, description="The indexed file, at the item's page: /documents/{id}/original#page=N; null when "
                           "it is not served (the document contained a personnummer).")
+    case: HitCase | None = Field(None, description="The case (ärende) the item is a step of, when it carries one.")
+
+
+class StepRef(BaseModel):
+    """A short reference to another step of a case (grouped hits, the item page)."""
+
+    id: str
+    url: str = Field(description="The item's page: /punkt/{id}.")
+    title: str
+    body: str | None
+    date: str | None
+    paragraph_label: str | None = None
+    kind: str | None = Field(None, description="The step's kind (indexer.cases.STEP_KINDS).")
+    kind_label: str | None = None
+
+
+class HitCase(BaseModel):
+    """The case (ärende) a hit belongs to, and the other matching steps grouped under it."""
+
+    id: str
+    label: str = Field(description="The case number, e.g. \"VO 2025/72\".")
+    url: str = Field(description="The case's page: /arende/{id}.")
+    more_steps: int = Field(0, description="How many other matching items of this case left the hit list.")
+    steps: list[StepRef] = Field(default_factory=list, description="Those items, best-ranked first.")
 
 
 class FacetValue(BaseModel):
@@ -106,7 +133,80 @@ class Answer(BaseModel):
 class SearchResponse(BaseModel):
     query: str
     mode: Mode
-    total: int
+    total: int = Field(description="Matching items (facets, the year chart and the export count items too).")
+    total_groups: int | None = Field(None, description="Hits after grouping by case: what paging runs over.")
+    count_unit: Literal["items"] = Field("items", description="What total counts.")
     hits: list[Hit]
     facets: dict[str, list[FacetValue]]
     answer: Answer | None = Field(None, description="Set when the query asks what was decided and a hit records it.")
+
+
+class CaseStep(BaseModel):
+    """One step of a case: an agenda item of a meeting record, or a whole other document."""
+
+    kind: str = Field(description="tjänsteskrivelse, kallelse, utskott, nämnd, styrelse, fullmäktige, "
+                                  "protokollsutdrag, yttrande, remiss, anmälan or handling.")
+    kind_label: str = Field(description="The kind in Swedish, for display.")
+    date: str | None
+    organisation: str | None
+    body: str | None
+    doc_type: str | None
+    paragraph: int | None = None
+    paragraph_label: str | None = None
+    title: str
+    item_id: str
+    document_id: str
+    source: str = Field(description="The document's file name.")
+    url: str = Field(description="The item's page: /punkt/{id}.")
+    decisions: list[str] = Field(default_factory=list)
+    decision_kind: Literal["beslut", "förslag"] | None = None
+    page_start: int | None = None
+    page_end: int | None = None
+    document_level: bool = Field(False, description="The step is a whole document (not one agenda item).")
+
+
+class CaseStatus(BaseModel):
+    """The latest decision of a case, or none (``decided`` false: "Inget beslut i arkivet")."""
+
+    decided: bool
+    label: str = Field(description="\"Beslut\" or \"Inget beslut i arkivet\".")
+    decisions: list[str] = Field(default_factory=list)
+    body: str | None = None
+    date: str | None = None
+    paragraph_label: str | None = None
+    item_id: str | None = None
+    url: str | None = None
+
+
+class CaseRecord(BaseModel):
+    """A case (ärende): every indexed step that carries its number, in date order."""
+
+    id: str
+    label: str = Field(description="The case number in one form: \"VO 2025/72\".")
+    labels: list[str] = Field(description="The case number as the documents write it.")
+    organisation: str | None
+    subject: str = Field(description="The earliest step's title.")
+    status: CaseStatus
+    first_date: str | None
+    last_date: str | None
+    steps: list[CaseStep]
+    url: str = Field(description="The case's page: /arende/{id}.")
+
+
+class CaseSummary(BaseModel):
+    id: str
+    label: str
+    url: str
+    organisation: str | None
+    subject: str
+    steps: int
+    first_date: str | None
+    last_date: str | None
+    status: CaseStatus
+
+
+class CaseSearchResponse(BaseModel):
+    query: str
+    total: int = Field(description="Cases found (at most ``limit``).")
+    count_unit: Literal["cases"] = "cases"
+    cases: list[CaseSummary]

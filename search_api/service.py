@@ -8,15 +8,20 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 import math
+import time
 from dataclasses import dataclass, replace
 from functools import lru_cache
 
 import numpy as np
 
-from indexer.store.base import FACET_FIELDS, Filters, KeywordQuery, Scored, Store, StoredItem
+from indexer.store.base import (
+    FACET_FIELDS, Filters, KeywordQuery, Legs, LegsRequest, Scored, Store, StoredItem, relaxations, run_legs,
+)
 from search_api.fuse import evidence_fusion, fuse, length_discount
 from search_api.query import QueryIntent, understand
-from search_api.schemas import Answer, FacetValue, Hit, SearchParams, SearchResponse
+from search_api import cases as case_views
+from search_api.schemas import (Answer, CaseRecord, CaseSearchResponse, FacetValue, Hit, HitCase, SearchParams,
+                                SearchResponse)
 from search_api.public import original_url, public_document, public_item
 from search_api.snippets import render_snippet
 
@@ -102,6 +107,32 @@ LENGTH_WINDOW = 50
 DECISION_DOC_TYPES = frozenset({"protokoll", "protokollsutdrag", "beslut"})
 
 
+#: items of one body and year read to resolve a reference without a date
+REFERENCE_CANDIDATES = 5000
+#: items read to learn an organisation's bodies and case series (facet values only)
+ORGANISATION_ITEMS_MAX = 200_000
+BODIES_CACHE_SECONDS = 60.0
+_ALIASES = "\0aliases"  # the alias map's entry in the same cache (no organisation is named so)
+
+
+def _one(value: str | None) -> tuple[str, ...]:
+    return (value,) if value else ()
+
+
+def _paragraph_key(value: int | str | None) -> str | None:
+    """A § for comparison: ``3 a`` and ``3a`` alike."""
+    return None if value is None else "".join(str(value).split()).lower()
+
+
+def _shared_key(head: Sequence[str], others: Sequence[Sequence[str]]) -> str | None:
+    """The case key (of the head's keys) that groups the others under it; the head's first key
+    when it stands alone."""
+    for key in head:
+        if any(key in other for other in others):
+            return key
+    return head[0] if head else None
+
+
 def holds_decision(item: StoredItem) -> bool:
     """An item holding a decision: typed ``beslut``, or (an item without a type) a protocol's
     or decision's item with ``att …`` decisions."""
@@ -121,10 +152,12 @@ class SearchService:
             ranking = RankingConfig.from_settings(Settings())
         self.ranking = ranking
         # Paging, sorting, facet clicks and export repeat a query: embed it once.
-        self._embed = lru_cache(maxsize=ranking.query_cache_size)(embedder.embed_query)
+        # (no embedder: a service for reading items and cases only, as ``motesok case`` uses)
+        self._embed = lru_cache(maxsize=ranking.query_cache_size)(embedder.embed_query) if embedder else None
         # The query embedding (the model) and the keyword leg (SQLite) both run outside the
         # GIL, so one search uses both cores.
         self._pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="motesok-embed")
+        self._bodies_cache: dict[str | None, tuple[float, tuple[list[str], dict[str, str]]]] = {}
 
     @classmethod
     def from_settings(cls, settings, store: Store, analyzer, embedder) -> "SearchService":
@@ -143,19 +176,30 @@ class SearchService:
     def prepare(self, q: str, mode: str) -> PreparedQuery:
         intent = understand(q)
         asked = self.keyword_query(intent.subject)
-        keyword_query, unfiltered = asked, None
-        if mode in ("keyword", "hybrid"):
-            keyword_query, hits = self._keyword_leg(asked, Filters())
-            unfiltered = tuple(hits)
+        words = mode in ("keyword", "hybrid")
+        vector = None if mode == "keyword" else self._embed(intent.subject)
+        legs = self._legs(asked if words else None, vector, Filters())
+        keyword_query = legs.keyword_query or asked
         relaxed = keyword_query.required() < asked.required()
+        unfiltered = tuple(legs.keyword) if words else None
         if mode == "keyword":
             return PreparedQuery(mode, keyword_query, None, intent=intent, keyword_relaxed=relaxed,
                                  unfiltered_keyword_hits=unfiltered)
-        return PreparedQuery(mode, keyword_query, *self._embed_with_floor(intent.subject), intent=intent,
-                             keyword_relaxed=relaxed, unfiltered_keyword_hits=unfiltered)
+        return PreparedQuery(mode, keyword_query, vector, self._calibration(legs), tuple(legs.unfiltered_vector or ()),
+                             intent=intent, keyword_relaxed=relaxed, unfiltered_keyword_hits=unfiltered)
 
-    def _embed_with_floor(self, q: str) -> tuple[np.ndarray, VectorCalibration | None, tuple[Scored, ...]]:
-        """The query's vector, its calibration, and the vector leg without filters.
+    def _legs(self, asked: KeywordQuery | None, vector, filters: Filters) -> Legs:
+        """The keyword leg (when no item matches the query's minimum of words, the minimum is
+        lowered one word at a time: a long paraphrase rarely shares all its words with the item)
+        and, given a vector (or a callable giving it), the vector leg with and without the
+        filters, asked of the store together (OpenSearch: one ``_msearch``)."""
+        request = LegsRequest(relaxations(asked) if asked is not None else (), vector, filters,
+                              self.ranking.keyword_candidates, self.ranking.vector_candidates,
+                              unfiltered=vector is not None)
+        return run_legs(self.store, request)
+
+    def _calibration(self, legs: Legs) -> VectorCalibration | None:
+        """The vector leg's calibration, from the archive's similarities or the unfiltered candidates.
 
         A vector hit counts as a match only when its similarity stands out from this query's
         similarities over the whole archive: ``vector_min_z`` standard deviations above their
@@ -164,43 +208,39 @@ class SearchService:
         filters, so the vector leg is a property of each item and a facet's count is the number
         of hits its filter gives.
         """
-        vector = self._embed(q)
-        hits = tuple(self.store.vector_search(vector, Filters(), self.ranking.vector_candidates))
-        stats = getattr(self.store, "vector_score_stats", None)
-        found = stats(vector) if stats is not None else None
+        hits = legs.unfiltered_vector or []
+        found = legs.vector_stats
         if found is None and hits:  # a store that cannot scan: the candidates' distribution
             scores = np.array([h.score for h in hits])
             found = (float(scores.mean()), float(scores.std()))
         if found is None:
-            return vector, None, hits
+            return None
         mean, std = found
-        return vector, VectorCalibration(mean, std, mean + self.ranking.vector_min_z * std), hits
+        return VectorCalibration(mean, std, mean + self.ranking.vector_min_z * std)
 
-    def _keyword_leg(self, query: KeywordQuery, filters: Filters) -> tuple[KeywordQuery, list[Scored]]:
-        """The keyword leg; when no item matches the query's minimum of words, the minimum is
-        lowered one word at a time (a long paraphrase rarely shares all its words with the item)."""
-        while True:
-            hits = self.store.keyword_search(query, filters, self.ranking.keyword_candidates)
-            if hits or query.required() <= 1:
-                return query, hits
-            query = replace(query, minimum_match=query.required() - 1)
-
-    def rank(self, query: PreparedQuery, filters: Filters, keyword_hits: list[Scored] | None = None) -> Ranked:
+    def rank(self, query: PreparedQuery, filters: Filters, keyword_hits: list[Scored] | None = None,
+             vector_hits: Sequence[Scored] | None = None) -> Ranked:
         """The candidate set, best first, for one set of filters, and why each item matched."""
         words: list[Scored] = []
         meaning: list[Scored] = []
-        scored: tuple[Scored, ...] | list[Scored] = ()  # the vector leg's candidates, below the floor too
-        if query.mode in ("keyword", "hybrid"):
-            if keyword_hits is None and filters.is_empty() and query.unfiltered_keyword_hits is not None:
-                keyword_hits = list(query.unfiltered_keyword_hits)
-            if keyword_hits is None:
-                keyword_hits = self.store.keyword_search(query.keyword, filters, self.ranking.keyword_candidates)
-            words = list(keyword_hits)
-        if query.mode in ("semantic", "hybrid") and query.vector is not None:
-            if filters.is_empty() and query.unfiltered_vector_hits is not None:
-                scored = query.unfiltered_vector_hits
-            else:
-                scored = self.store.vector_search(query.vector, filters, self.ranking.vector_candidates)
+        scored: Sequence[Scored] = ()  # the vector leg's candidates, below the floor too
+        use_words = query.mode in ("keyword", "hybrid")
+        use_vector = query.mode in ("semantic", "hybrid") and query.vector is not None
+        if use_words and keyword_hits is None and filters.is_empty() and query.unfiltered_keyword_hits is not None:
+            keyword_hits = list(query.unfiltered_keyword_hits)
+        if use_vector and vector_hits is None and filters.is_empty() and query.unfiltered_vector_hits is not None:
+            vector_hits = query.unfiltered_vector_hits
+        if (use_words and keyword_hits is None) or (use_vector and vector_hits is None):  # both legs in one request
+            legs = run_legs(self.store, LegsRequest(
+                (query.keyword,) if use_words and keyword_hits is None else (),
+                query.vector if use_vector and vector_hits is None else None, filters,
+                self.ranking.keyword_candidates, self.ranking.vector_candidates))
+            keyword_hits = legs.keyword if keyword_hits is None else keyword_hits
+            vector_hits = legs.vector if vector_hits is None else vector_hits
+        if use_words:
+            words = list(keyword_hits or [])
+        if use_vector:
+            scored = vector_hits or ()
             meaning = [h for h in scored if h.score >= query.vector_floor]
         reasons = {h.item_id: "meaning" for h in meaning}
         for h in words:
@@ -275,12 +315,14 @@ class SearchService:
             return query, filters, self.rank(query, filters)
         # hybrid: embed the query while the keyword leg runs
         intent = understand(params.q)
-        pending = self._pool.submit(self._embed_with_floor, intent.subject)
+        pending = self._pool.submit(self._embed, intent.subject)
         asked = self.keyword_query(intent.subject)
-        keyword_query, keyword_hits = self._keyword_leg(asked, filters)
-        query = PreparedQuery(params.mode, keyword_query, *pending.result(), intent=intent,
+        legs = self._legs(asked, pending.result, filters)  # a store running the legs in turn starts with words
+        keyword_query = legs.keyword_query or asked
+        query = PreparedQuery(params.mode, keyword_query, pending.result(), self._calibration(legs),
+                              tuple(legs.unfiltered_vector or ()), intent=intent,
                               keyword_relaxed=keyword_query.required() < asked.required())
-        return query, filters, self.rank(query, filters, keyword_hits)
+        return query, filters, self.rank(query, filters, legs.keyword, legs.vector)
 
     def search(self, params: SearchParams) -> SearchResponse:
         query, filters, result = self._prepare_and_rank(params)
@@ -289,12 +331,197 @@ class SearchService:
         if params.sort == "date":
             ranked = self._by_date(ranked)
 
-        page = ranked[params.offset : params.offset + params.limit]
-        items = {item.id: item for item in self.store.get_items([r.item_id for r in page])}
-        hits = [self._hit(items[r.item_id], r.score, query.keyword, result.reasons.get(r.item_id, "words"))
-                for r in page if r.item_id in items]
-        return SearchResponse(query=params.q, mode=params.mode, total=len(ranked), hits=hits, facets=facets,
-                              answer=self._answer(query, result.hits))
+        if params.group == "case":
+            hits, total_groups = self._grouped_page(ranked, params, query, result)
+        else:
+            page = ranked[params.offset : params.offset + params.limit]
+            items = {item.id: item for item in self.store.get_items([r.item_id for r in page])}
+            hits = [self._hit(items[r.item_id], r.score, query.keyword, result.reasons.get(r.item_id, "words"))
+                    for r in page if r.item_id in items]
+            for hit in hits:  # each hit still names its case
+                keys = self.case_keys_of(items[hit.id].case_keys)
+                if keys:
+                    hit.case = case_views.hit_case(keys[0], items[hit.id], [])
+            total_groups = len(ranked)
+        return SearchResponse(query=params.q, mode=params.mode, total=len(ranked), total_groups=total_groups,
+                              hits=hits, facets=facets, answer=self._answer(query, result.hits))
+
+    def _grouped_page(self, ranked: list[Scored], params: SearchParams, query: PreparedQuery,
+                      result: Ranked) -> tuple[list[Hit], int]:
+        """One page of hits grouped by case (paging runs over the groups): each group's best-ranked
+        item is the hit and names the other matching items of its case; the total of groups."""
+        score = {r.item_id: r.score for r in ranked}
+        values = self.store.facet_values([r.item_id for r in ranked])
+        keys_of = {i: self.case_keys_of(v.get("case_keys") or []) for i, v in values.items()}
+        groups = case_views.group_by_case([r.item_id for r in ranked], keys_of)
+        page = groups[params.offset : params.offset + params.limit]
+        items = {item.id: item for item in self.store.get_items([i for group in page for i in group])}
+        hits: list[Hit] = []
+        for group in page:
+            head = items.get(group[0])
+            if head is None:
+                continue
+            hit = self._hit(head, score[head.id], query.keyword, result.reasons.get(head.id, "words"))
+            others = [items[i] for i in group[1:] if i in items]
+            key = _shared_key(keys_of.get(head.id, []), [keys_of.get(o.id, []) for o in others])
+            if key is not None:
+                hit.case = case_views.hit_case(key, head, others)
+            hits.append(hit)
+        return hits, len(groups)
+
+    # -- cases (ärenden) -----------------------------------------------------------------------
+
+    def case(self, case_id: str) -> CaseRecord | None:
+        """The case of this key, built from the items that carry it now (search_api.cases); a
+        series-less key that names one series' case (``0408/23`` for ``SLK-2023-00408``) is that case."""
+        case_id = self.case_keys_of([case_id])[0]
+        ids = self.case_item_ids(case_id)
+        if not ids:
+            return None
+        items = self.store.get_items(ids)
+        titles: dict[str, str | None] = {}
+        for item in items:
+            if (item.doc_type or "") not in case_views.MEETING_DOC_TYPES and item.document_id not in titles:
+                document = self.store.get_document(item.document_id)
+                titles[item.document_id] = document[0].title if document else None
+        return case_views.build_case(case_id, items, titles, self._case_aliases())
+
+    def cases_for_number(self, raw: str, organisation: str | None = None) -> list[str]:
+        """The keys of the indexed cases with this case number: in ``organisation`` (its name as
+        stored), or in every organisation of the store."""
+        from indexer.cases import number_key, parse_case_number
+
+        number = parse_case_number(raw.strip())
+        if number is None:
+            return []
+        if organisation is not None:
+            candidates: list[str | None] = [organisation]
+        else:
+            candidates = [*self.store.stats().by_organisation, None]
+        aliases = self._case_aliases()
+        keys = dict.fromkeys(aliases.get(k, k) for k in (number_key(number, org) for org in candidates))
+        return [key for key in keys if self.case_item_ids(key)]
+
+    def case_item_ids(self, case_id: str) -> list[str]:
+        """The items of a case, its series-less aliases' included."""
+        aliases = self._case_aliases()
+        case_id = aliases.get(case_id, case_id)
+        keys = (case_id, *(b for b, k in aliases.items() if k == case_id))
+        return list(dict.fromkeys(i for key in keys for i in self.store.case_item_ids(key)))
+
+    def case_keys_of(self, keys: Sequence[str]) -> list[str]:
+        """Keys as cases: each series-less alias replaced by its series' key, in order, once."""
+        aliases = self._case_aliases()
+        return list(dict.fromkeys(aliases.get(k, k) for k in keys))
+
+    def _case_aliases(self) -> dict[str, str]:
+        """``indexer.cases.series_less_aliases`` over every key in the store (cached a minute)."""
+        from indexer.cases import series_less_aliases
+
+        now = time.monotonic()
+        cached = self._bodies_cache.get(_ALIASES)
+        if cached is not None and now - cached[0] < BODIES_CACHE_SECONDS:
+            return cached[1]
+        listed = getattr(self.store, "all_case_keys", None)
+        if listed is not None:
+            keys = listed()
+        else:
+            ids = self.store.filtered_ids(Filters(), ORGANISATION_ITEMS_MAX)
+            keys = list(dict.fromkeys(k for v in self.store.facet_values(ids).values() for k in v.get("case_keys") or []))
+        aliases = series_less_aliases(keys)
+        self._bodies_cache[_ALIASES] = (now, aliases)
+        return aliases
+
+    def search_cases(self, q: str, filters: Filters | None = None, limit: int = 10,
+                     mode: str = "hybrid") -> CaseSearchResponse:
+        """Cases for a query: a case number finds its cases; other words rank items as the search
+        does and their cases follow in that order."""
+        from indexer.cases import parse_case_number
+
+        filters = filters or Filters()
+        keys = self.cases_for_number(q, filters.organisation[0] if len(filters.organisation) == 1 else None)
+        if parse_case_number(q.strip()) is None:  # a case number answers with its cases only, or none
+            params = SearchParams(q=q, mode=mode, organisation=list(filters.organisation), body=list(filters.body),
+                                  year=list(filters.year), topic=list(filters.topic), doc_type=list(filters.doc_type))
+            _, _, result = self._prepare_and_rank(params)
+            values = self.store.facet_values([r.item_id for r in result.hits])
+            found: dict[str, None] = {}
+            for r in result.hits:
+                for key in self.case_keys_of(values.get(r.item_id, {}).get("case_keys") or []):
+                    found.setdefault(key, None)
+                if len(found) >= limit:
+                    break
+            keys = list(found)
+        summaries = [case_views.summarise(case) for key in keys[:limit] if (case := self.case(key)) is not None]
+        return CaseSearchResponse(query=q, total=len(summaries), cases=summaries)
+
+    def references(self, item: StoredItem, siblings: Sequence[StoredItem] | None = None) -> list[dict]:
+        """The references in the item's text (``Kommunstyrelsen 2025-03-12 § 44``, ``KS § 28``,
+        ``Nämnden beslutade …, § 104``), each with the indexed item it points to, or none.
+
+        Only within the item's organisation; a body's abbreviation is read from that organisation's
+        own bodies (and the case series their items carry); a reference without a body means the
+        citing document's body. With a date: the item with that § at that meeting. Without: the
+        item with that § in the citing document's year, when one meeting of that body has it.
+        """
+        from indexer.references import find_references, resolve_body
+
+        found = find_references(item.text)
+        if not found:
+            return []
+        bodies, abbreviations = self._organisation_bodies(item.organisation)
+        out = []
+        for ref in found:
+            body = resolve_body(ref.body, bodies, abbreviations) if ref.body else item.body
+            target = self._reference_target(item, body, ref.date, ref.paragraph) if body else None
+            out.append({"text": ref.text, "start": ref.start, "end": ref.end, "body": body, "date": ref.date,
+                        "paragraph": None if ref.paragraph is None else str(ref.paragraph),
+                        "target": target.id if target else None,
+                        "url": case_views.item_url(target.id) if target else None,
+                        "title": target.title if target else None})
+        return out
+
+    def _reference_target(self, citing: StoredItem, body: str, date: str | None,
+                          paragraph: int | str | None) -> StoredItem | None:
+        if paragraph is None:
+            return None
+        wanted = _paragraph_key(paragraph)
+        if date:
+            filters = Filters(organisation=_one(citing.organisation), body=(body,), date_from=date, date_to=date)
+        elif citing.year is not None:
+            filters = Filters(organisation=_one(citing.organisation), body=(body,), year=(citing.year,))
+        else:
+            return None
+        ids = self.store.filtered_ids(filters, REFERENCE_CANDIDATES)
+        matches = [i for i in self.store.get_items(ids)
+                   if i.id != citing.id and _paragraph_key(i.paragraph_label or i.paragraph) == wanted]
+        if len({m.date for m in matches}) != 1:  # none, or several meetings: left as plain text
+            return None
+        # one meeting: its protocol's item (the decision) before the kallelse's
+        return min(matches, key=lambda m: (m.doc_type not in DECISION_DOC_TYPES, m.document_id, m.position))
+
+    def _organisation_bodies(self, organisation: str | None) -> tuple[list[str], dict[str, str]]:
+        """The organisation's bodies and the abbreviations that name them (cached for a minute:
+        the item page asks on every view, the answer changes only with indexing)."""
+        from indexer.references import body_abbreviations
+
+        now = time.monotonic()
+        cached = self._bodies_cache.get(organisation)
+        if cached is not None and now - cached[0] < BODIES_CACHE_SECONDS:
+            return cached[1]
+        ids = self.store.filtered_ids(Filters(organisation=_one(organisation)), ORGANISATION_ITEMS_MAX)
+        series: dict[str, set[str]] = {}
+        for values in self.store.facet_values(ids).values():
+            for body in values.get("body") or []:
+                mine = series.setdefault(body, set())
+                for key in values.get("case_keys") or []:
+                    number = key.split(":", 1)[-1].rsplit("-", 2)
+                    if len(number) == 3:
+                        mine.add(number[0].upper())
+        bodies = sorted(series)
+        answer = (bodies, body_abbreviations(bodies, {b: sorted(s) for b, s in series.items() if s}))
+        self._bodies_cache[organisation] = (now, answer)
+        return answer
 
     # -- facets --------------------------------------------------------------------------
 
@@ -337,7 +564,23 @@ class SearchService:
             "document": public_document(document[0]) if document else None,
             "previous": ref(siblings[index - 1]) if index else None,
             "next": ref(siblings[index + 1]) if index is not None and index + 1 < len(siblings) else None,
+            "case": self._item_cases(item),
+            "references": self.references(item, document[1] if document else None),
         }
+
+    def _item_cases(self, item: StoredItem) -> list[dict]:
+        """The cases the item is a step of, each with its steps (``current`` marks this item's)."""
+        out = []
+        for key in self.case_keys_of(item.case_keys):
+            case = self.case(key)
+            if case is None:
+                continue
+            found = case.model_dump()
+            for step in found["steps"]:
+                step["current"] = step["item_id"] == item.id or (
+                    step["document_level"] and step["document_id"] == item.document_id)
+            out.append(found)
+        return out
 
     def document(self, document_id: str) -> dict | None:
         found = self.store.get_document(document_id)

@@ -418,6 +418,11 @@ class SQLiteStore:
         ).fetchall()
         return [r[0] for r in rows]
 
+    def all_case_keys(self) -> list[str]:
+        """Every case key the store holds (optional store method: the service reads it to join a
+        series-less number to its series' case, ``indexer.cases.series_less_aliases``)."""
+        return [r[0] for r in self._reader().execute("SELECT DISTINCT case_key FROM item_case").fetchall()]
+
     def items_without_case_keys(self) -> int:
         """Items written before case keys existed (an older store): their cases are missing until
         they are indexed again (``motesok index --rebuild``)."""
