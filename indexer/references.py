@@ -31,6 +31,18 @@ class Reference:
     body: str | None  # as written (full name or abbreviation: "KS", "TEN"); None if the text names none
     date: str | None  # ISO yyyy-mm-dd if given
     paragraph: int
+    year: int | None = None  # the meeting's year when known: from the date, "KF § 12/2019", "KS § 3/26", "april 2019"
+
+
+@dataclass(frozen=True)
+class HandlingReference:
+    """A reference to a numbered handling of fullmäktige: ``Handling 2023 nr 204``."""
+
+    text: str
+    start: int
+    end: int
+    year: int
+    number: int
 
 
 # a body by name: (Hälso- och sjukvårds)nämnden, Kommunstyrelsens arbetsutskott, Nämnden för Vård & Omsorg,
@@ -48,10 +60,10 @@ _LAWS = frozenset("""SOL LVU LVM LSS KL FL OSL PBL MB HSL HSLF LOU LUF LOL TF RF
 ÄB FB JB UL DL GDPR LOA LOV SFS EU EG YGL LL PUL LEK SOU KAP ST NR SID AB HB KB""".split())
 _DATE = (rf"(?:(?P<iso>(?:19|20)\d{{2}}-[01]\d-[0-3]\d)(?:\s*(?:--?|–|—)\s*\d{{2}})?"
          rf"|(?P<day>\d{{1,2}})(?:\s*[-–]\s*\d{{1,2}})?\s+(?P<month>{_MONTH})\s+(?P<year>(?:19|20)\d{{2}})"
-         rf"|(?:i\s+)?(?:{_MONTH})\s+(?:19|20)\d{{2}})")
+         rf"|(?:i\s+)?(?:{_MONTH})\s+(?P<month_year>(?:19|20)\d{{2}}))")
 # "§ 44", "§44", "§§ 12-14", "§§ 12, 13 och 15", "§ 12/2019"
 _PARA = re.compile(r"(?P<signs>§§?)\s*(?P<num>\d{1,4})(?![\d:.,]\d)"
-                   r"(?P<more>(?:\s*(?:[-–]|,|och)\s*[1-9]\d{0,3}(?![\d:/-]))*)(?:/(?P<year>(?:19|20)\d{2}))?")
+                   r"(?P<more>(?:\s*(?:[-–]|,|och)\s*[1-9]\d{0,3}(?![\d:/-]))*)(?:/(?P<year>(?:19|20)?\d{2})(?![\d/]))?")
 _TAIL = rf"(?:den\s+)?(?:{_DATE})?[\s,(]*$"
 _BODY_AT = re.compile(rf"(?:(?P<abbr>\b{_ABBR})[\s,]+|(?P<name>(?<![\w-]){_BODY_NAME})"
                       rf"(?P<gap>(?:[\s,]+(?!\d)[\wåäö.]+){{0,6}}?)[\s,]+){_TAIL}")
@@ -73,6 +85,16 @@ def _iso(m: re.Match) -> str | None:
     if m.group("day"):
         return f"{m.group('year')}-{MONTHS[m.group('month').lower()]:02d}-{int(m.group('day')):02d}"
     return None
+
+
+def _year(date: str | None, before: re.Match | None, after: str | None) -> int | None:
+    """The meeting's year: the date's, the ``/2019`` or ``/26`` after the §, or a month's (``i april 2019``)."""
+    if date:
+        return int(date[:4])
+    if after:
+        return int(after) if len(after) == 4 else 2000 + int(after)
+    month_year = before.groupdict().get("month_year") if before else None
+    return int(month_year) if month_year else None
 
 
 def _numbers(first: str, more: str) -> list[int]:
@@ -133,12 +155,30 @@ def find_references(text: str) -> list[Reference]:
             if a and not _is_law(a.group("abbr")):
                 body = a.group("abbr") or a.group("name")
                 end = m.end() + a.end()
-        if body is None and date is None:
+        if body is None and date is None and not m.group("year"):
             continue  # "§§ 2–3" in a list of who attended: this meeting's own paragraphs
         span = text[start:end]
+        year = _year(date, b, m.group("year"))
         for number in _numbers(m.group("num"), m.group("more") or ""):
-            out.append(Reference(text=span, start=start, end=end, body=body, date=date, paragraph=number))
+            out.append(Reference(text=span, start=start, end=end, body=body, date=date, paragraph=number, year=year))
     return out
+
+
+# -- numbered handlingar ----------------------------------------------------------------------------
+_HANDLING = re.compile(r"\bHandling\s+(?P<year>(?:19|20)\d{2})\s+nr\.?\s*(?P<number>\d{1,4})\b")
+HANDLING_HEAD_CHARS = 300
+
+
+def find_handling_references(text: str) -> list[HandlingReference]:
+    """References to fullmäktige's numbered handlingar: ``Handling 2023 nr 204`` (also broken over lines)."""
+    return [HandlingReference(text=m.group(0), start=m.start(), end=m.end(), year=int(m.group("year")),
+                              number=int(m.group("number"))) for m in _HANDLING.finditer(text)]
+
+
+def own_handling_number(text: str) -> tuple[int, int] | None:
+    """(year, number) a handling prints at its head (``Kommunfullmäktige … Handling 2023 nr 204``), or None."""
+    found = find_handling_references(text[:HANDLING_HEAD_CHARS])
+    return (found[0].year, found[0].number) if found else None
 
 
 # -- bodies and their abbreviations --------------------------------------------------------------
@@ -266,4 +306,5 @@ def resolve_body(name: str, bodies: Iterable[str], abbreviations: Mapping[str, s
     return None
 
 
-__all__ = ["Reference", "abbreviations_of", "body_abbreviations", "find_references", "resolve_body"]
+__all__ = ["HandlingReference", "Reference", "abbreviations_of", "body_abbreviations", "find_handling_references",
+           "find_references", "own_handling_number", "resolve_body"]

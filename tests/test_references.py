@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from indexer.references import abbreviations_of, body_abbreviations, find_references, resolve_body
+from indexer.references import (abbreviations_of, body_abbreviations, find_handling_references, find_references,
+                                own_handling_number, resolve_body)
 
 
 def _one(text: str):
@@ -165,3 +166,29 @@ def test_resolve_body_folds_genitive_and_ampersand():
     # kungsbacka_miljo_2025-05-08_beslut_p66_taxa: "Nämnden för miljö och hälsoskydds §83"
     assert resolve_body("Nämnden för miljö och hälsoskydds", bodies, {}) == "Nämnden för Miljö & Hälsoskydd"
     assert resolve_body("kommunstyrelsens arbetsutskotts", bodies, {}) == "Kommunstyrelsens arbetsutskott"
+
+
+@pytest.mark.parametrize("text,year", [
+    ("Kommunstyrelsen 2025-03-12 § 44", 2025),
+    ("enligt KF § 12/2019 om", 2019),
+    ("Bilaga A KS § 3/26", 2026),  # lomma_ks_2026-01-21: an appendix marked with its §
+    ("av HSN i april 2019 § 39. En", 2019),
+    ("Ärendet behandlades av KS § 28.", None),
+])
+def test_the_meetings_year_when_known(text, year):
+    assert [r.year for r in find_references(text)] == [year]
+
+
+def test_paragraph_with_year_alone_is_a_reference():
+    # corpus 004: "beslutade regionfullmäktige om en ny bolagsordning för bolaget (§ 74/2020)"
+    refs = find_references("om en ny bolagsordning för bolaget (§ 74/2020). De revideringar")
+    assert [(r.body, r.paragraph, r.year) for r in refs] == [(None, 74, 2020)]
+
+
+def test_numbered_handlingar():
+    # goteborg_kf_2024-02-01 § 15 cites the handling printed at the head of goteborg_kf_handling_sparvagspott
+    refs = find_handling_references("Protokollsanteckning\n\nHandling\n2023 nr 234.\n\nYrkanden")
+    assert [(r.year, r.number, r.text) for r in refs] == [(2023, 234, "Handling\n2023 nr 234")]
+    assert own_handling_number("Göteborgs Stad\n\nKommunfullmäktige\n\nHandling 2023 nr 204\n\nYttrande över") == (2023, 204)
+    assert own_handling_number("Yttrande\n\n" + "text " * 100 + "Handling 2023 nr 204") is None
+    assert find_handling_references("handlingar 2023-09-21 § 211") == []
