@@ -90,7 +90,7 @@ def test_fixture_size_and_spread():
     assert len({c.id for c in CASES}) == len(CASES), "case ids are unique"
     assert len({c.organisation for c in CASES}) >= 5
     assert sum(1 for c in CASES if len(c.steps) > 1) >= 10, "most of the value is in cases with several steps"
-    assert sum(1 for r in REFERENCES if r.target is not None) >= 5
+    assert sum(1 for r in REFERENCES if r.target is not None) >= 4  # all the corpora offer (README)
     assert sum(1 for r in REFERENCES if r.target is None) >= 5
 
 
