@@ -235,6 +235,9 @@ HEAD_LINES = 8
 MAX_HEAD_NUMBERS = 2  # a head naming more matters is a list (001's delegation decisions), not one matter's head
 _PREAMBLE_TITLE = "Inledning och närvarande"  # the protocol segmenter's preamble (indexer.segment.protocol)
 _LABEL_WORD = re.compile(r"(?:\bdnr|\bdiarienummer|\bdiarienr|\bärendenummer|\bärende nr)\.?\s*:?\s*$", re.I)
+# the other party's reference in a letter or remiss: "Er ref", "Ert dnr", "Er beteckning" — never the item's own
+_THEIR_LABEL = re.compile(r"\b(?:er|ert|eder)\s+(?:ref(?:erens)?|dnr|diarienummer|diarienr|beteckning|ärendenummer)"
+                          r"\.?\s*:?\s*(?:dnr\.?\s*:?\s*)?$", re.I)
 _HEADING_START = re.compile(r"^\s*(?:#{1,6}\s*)?(?:\*\*)?\s*(?:[A-ZÅÄÖ]{1,6}\s+)?§\s*\d{1,4}\b")
 
 
@@ -280,7 +283,8 @@ def item_case_numbers(item: Item) -> list[str]:
       a line of its own (``Diarienummer X``, ``§ 176 … X``) is own if it is the only such number
       (one embedded document announcing its matter; several are a list of other matters);
     - a head naming more than ``MAX_HEAD_NUMBERS`` matters is a list of other matters: none is own;
-    - the protocol preamble (``Inledning och närvarande``) owns nothing: it lists the agenda.
+    - the protocol preamble (``Inledning och närvarande``) owns nothing: it lists the agenda;
+    - a number labelled as the other party's (``Er ref``, ``Ert dnr``) is never own.
     Numbers that are no case numbers (:func:`parse_case_number` is None) are left out.
     """
     if item.paragraph is None and item.title == _PREAMBLE_TITLE:
@@ -293,6 +297,8 @@ def item_case_numbers(item: Item) -> list[str]:
         if parse_case_number(raw) is None or raw in own:
             continue
         pos = text.find(_norm(raw))
+        if pos >= 0 and _THEIR_LABEL.search(text[max(0, pos - 30):pos]):
+            continue
         if pos < 0 or pos < head:
             own.append(raw)
         else:

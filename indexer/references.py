@@ -279,6 +279,12 @@ def _base(name: str) -> str:
 _GENERIC = {"nämnd", "styrelse", "utskott", "presidium", "beredning", "direktion"}
 
 
+def is_generic_body(name: str | None) -> bool:
+    """Whether a written body names no body by itself (``Nämnden``, ``styrelsens``, ``utskottet``):
+    in a reference it usually means the citing document's own body."""
+    return bool(name) and _base(name) in _GENERIC
+
+
 def resolve_body(name: str, bodies: Iterable[str], abbreviations: Mapping[str, str]) -> str | None:
     """The organisation's body that ``name`` (as written in a reference) names, or None.
 
@@ -307,4 +313,4 @@ def resolve_body(name: str, bodies: Iterable[str], abbreviations: Mapping[str, s
 
 
 __all__ = ["HandlingReference", "Reference", "abbreviations_of", "body_abbreviations", "find_handling_references",
-           "find_references", "own_handling_number", "resolve_body"]
+           "find_references", "is_generic_body", "own_handling_number", "resolve_body"]

@@ -277,3 +277,10 @@ def test_step_kind(doc_type, body, title, decision_kind, kind):
 def test_every_step_kind_has_a_label():
     assert set(STEP_LABELS) == set(STEP_KINDS)
     assert STEP_LABELS["kallelse"] == "Kallelse (förslag)"
+
+
+def test_the_other_partys_reference_is_not_own():
+    text = ("Yttrande över remiss om ny översiktsplan\nVårt dnr: KS 2024/310\nEr ref: Dnr 2024/1187\n\n"
+            "Kommunstyrelsen lämnar följande yttrande.")
+    item = _item(text, ["KS 2024/310", "2024/1187"])
+    assert item_case_numbers(item) == ["KS 2024/310"]

@@ -192,3 +192,9 @@ def test_numbered_handlingar():
     assert own_handling_number("Göteborgs Stad\n\nKommunfullmäktige\n\nHandling 2023 nr 204\n\nYttrande över") == (2023, 204)
     assert own_handling_number("Yttrande\n\n" + "text " * 100 + "Handling 2023 nr 204") is None
     assert find_handling_references("handlingar 2023-09-21 § 211") == []
+
+
+def test_generic_bodies_are_recognised():
+    from indexer.references import is_generic_body
+    assert all(is_generic_body(w) for w in ("Nämnden", "nämndens", "styrelsen", "Utskottet"))
+    assert not any(is_generic_body(w) for w in ("Socialnämnden", "KS", "fullmäktige", "", None))
