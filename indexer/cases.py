@@ -122,6 +122,8 @@ def _clean(raw: str) -> str:
             break
         s = s[m.end():]
     s = re.sub(r"\s+dnr\b\.?:?", "", s, flags=re.I)  # "SLK dnr 0416/23"
+    s = re.sub(r"^([A-ZÅÄÖ]{2,6})(?=(?:19|20)\d{2}\s?[/.:-]\s?\d)", r"\1 ", s)  # "KS2023/123"
+    s = re.sub(r"\s?-\s?\d{1,2}(?:\.\d{1,3}){1,4}$", "", s)  # "KS 2019/123 - 2.4.1": a filing-plan code after
     return _CLASSIFICATION.sub("", s).strip(" ,.;:")
 
 
@@ -160,6 +162,8 @@ def parse_case_number(raw: str) -> CaseNumber | None:
             found = (_year2(g["yy"]), serial) if serial else None
         else:
             sep = s[m.end("a"):m.start("b")].strip() or " "
+            if _year4(g["a"]) and _year4(g["b"]) and not g["b"].startswith("0"):
+                return None  # "2023/2024": a span of years
             found = _year_and_serial(g["a"], g["b"], sep, False)
             # a bare serial needs three digits: "2019/20", "12/3" are no case numbers
             if found and len(str(found[1])) < 3 and not re.match(r"0", g["b"] if _year4(g["a"]) else g["a"]):
