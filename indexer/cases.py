@@ -249,6 +249,14 @@ def _norm(text: str) -> str:
     return text.replace("\u2013", "-").replace("\u2014", "-")
 
 
+def _find(text: str, raw: str) -> int:
+    """Where ``raw`` first stands in ``text`` (dashes folded, any run of white space, a line break
+    included, for a space), or -1."""
+    parts = [re.escape(p) for p in _norm(raw).split()]
+    m = re.search(r"\s+".join(parts), text) if parts else None
+    return m.start() if m else -1
+
+
 def _head_end(text: str) -> int:
     """Offset where an item's head ends: after ``HEAD_LINES`` non-empty lines or ``HEAD_CHARS``."""
     seen = 0
@@ -300,7 +308,7 @@ def item_case_numbers(item: Item) -> list[str]:
     for raw in item.case_numbers:
         if parse_case_number(raw) is None or raw in own:
             continue
-        pos = text.find(_norm(raw))
+        pos = _find(text, raw)
         if pos >= 0 and _THEIR_LABEL.search(text[max(0, pos - 30):pos]):
             continue
         if pos < 0 or pos < head:

@@ -289,3 +289,8 @@ def test_the_other_partys_reference_is_not_own():
             "Kommunstyrelsen lämnar följande yttrande.")
     item = _item(text, ["KS 2024/310", "2024/1187"])
     assert item_case_numbers(item) == ["KS 2024/310"]
+
+
+def test_a_mention_broken_over_lines_is_still_found_as_a_mention():
+    text = "§ 7 Meddelanden\nDnr KS 2024/1\n\n" + "Text. " * 100 + "\nProtokoll från pensionärsrådet, KS\nKF/2025:52\n"
+    assert item_case_numbers(_item(text, ["KS 2024/1", "KS KF/2025:52"], 7)) == ["KS 2024/1"]
