@@ -39,6 +39,9 @@ STEP_RECALL_TARGET = 0.95
 STEP_PRECISION_TARGET = 0.95
 REFERENCE_TARGET = 0.90
 
+NOT_INDEXED = ("none of the labelled documents is indexed in the configured store; index them from this "
+               "checkout first: motesok index corpus tests/data/corpus-dev")
+
 
 @dataclass(frozen=True)
 class Step:
@@ -260,28 +263,17 @@ def _labelled_item(store, step: Step):
     return None
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Score the configured store's cases and references (the corpora must be indexed into it from
-    this checkout: ``motesok index corpus tests/data/corpus-dev``)."""
-    from search_api.service import SearchService
-
-    if not hasattr(SearchService, "case"):
-        print("case feature not available (search_api.service.SearchService has no case method)")
-        return 0
-    from motesok.config import get_settings
-    from motesok.runtime import build_search_service
-
-    cases, references = load_cases()
-    service = build_search_service(get_settings())
+def report(service, cases: list[Case], references: list[Reference]) -> list[str]:
+    """The figures and failures of a search service (``cases_for_number``, ``case``, ``references``
+    and its ``store``) on the labelled cases and references, as lines to print."""
     sources = sorted({s.source for c in cases for s in c.steps})
     missing = [s for s in sources if _labelled_document(service.store, s) is None]
     if len(missing) == len(sources):
-        print("none of the labelled documents is indexed in the configured store; index them from this "
-              "checkout first: motesok index corpus tests/data/corpus-dev")
-        return 1
+        return [NOT_INDEXED]
+    lines = []
     if missing:
-        print(f"not indexed ({len(missing)} of {len(sources)} labelled documents; their steps count as missed): "
-              + ", ".join(missing))
+        lines.append(f"not indexed ({len(missing)} of {len(sources)} labelled documents; their steps count as "
+                     "missed): " + ", ".join(missing))
 
     def predict(case: Case) -> list[dict]:
         keys = service.cases_for_number(case.case_numbers[0], organisation=case.organisation)
@@ -302,24 +294,37 @@ def main(argv: list[str] | None = None) -> int:
         return None
 
     scores = score_cases(cases, predict)
-    print(f"cases {len(cases)}, labelled steps {scores.labelled_steps}: step recall {scores.recall:.3f} "
-          f"(target {STEP_RECALL_TARGET}), precision {scores.precision:.3f} (target {STEP_PRECISION_TARGET})")
+    lines.append(f"cases {len(cases)}, labelled steps {scores.labelled_steps}: step recall {scores.recall:.3f} "
+                 f"(target {STEP_RECALL_TARGET}), precision {scores.precision:.3f} (target {STEP_PRECISION_TARGET})")
     for failure in scores.failures:
-        print(f"  {failure.case_id}")
-        for step in failure.missed:
-            print(f"    missed: {step.describe()}")
-        for pred in failure.extra:
-            print(f"    extra:  {pred.get('source')} § {pred.get('paragraph')} {pred.get('title', '')[:60]!r}")
-        for step in failure.not_steps_hit:
-            print(f"    (labelled not-step: {step.describe()}: {step.why})")
-    if hasattr(service, "references"):
-        share, ref_failures = score_references(references, resolve)
-        in_corpus = sum(1 for r in references if r.target is not None)
-        print(f"in-corpus references resolved {share:.3f} of {in_corpus} (target {REFERENCE_TARGET}); "
-              f"wrong answers {len(ref_failures)} of {len(references)}")
-        for ref, answer in ref_failures:
-            print(f"  {ref.source}: {ref.text!r} -> {answer}")
-    return 0
+        lines.append(f"  {failure.case_id}")
+        lines += [f"    missed: {step.describe()}" for step in failure.missed]
+        lines += [f"    extra:  {pred.get('source')} § {pred.get('paragraph')} {(pred.get('title') or '')[:60]!r}"
+                  for pred in failure.extra]
+        lines += [f"    (labelled not-step: {step.describe()}: {step.why})" for step in failure.not_steps_hit]
+    share, ref_failures = score_references(references, resolve)
+    in_corpus = sum(1 for r in references if r.target is not None)
+    lines.append(f"in-corpus references resolved {share:.3f} of {in_corpus} (target {REFERENCE_TARGET}); "
+                 f"wrong answers {len(ref_failures)} of {len(references)}")
+    lines += [f"  {ref.source}: {ref.text!r} -> {answer}" for ref, answer in ref_failures]
+    return lines
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Score the configured store (the corpora indexed into it from this checkout:
+    ``motesok index corpus tests/data/corpus-dev``)."""
+    from search_api.service import SearchService
+
+    if not hasattr(SearchService, "case"):
+        print("case feature not available (search_api.service.SearchService has no case method)")
+        return 0
+    from motesok.config import get_settings
+    from motesok.runtime import build_search_service
+
+    cases, references = load_cases()
+    lines = report(build_search_service(get_settings()), cases, references)
+    print("\n".join(lines))
+    return 1 if len(lines) == 1 else 0
 
 
 if __name__ == "__main__":

@@ -262,3 +262,68 @@ def test_load_rejects_an_ambiguous_step(tmp_path):
 def test_fixture_file_is_the_default():
     assert CASES_FILE.is_file()
     assert load_cases(CASES_FILE)[0] == CASES
+
+
+class _FakeStore:
+    """Two documents: a protocol with § 44 and § 45, and a kallelse with one point."""
+
+    def __init__(self):
+        from types import SimpleNamespace as NS
+
+        from indexer.records import DocumentMeta
+
+        def item(id_, source, paragraph, title):
+            return NS(id=id_, source=str(REPO_ROOT / source), paragraph=paragraph, paragraph_label=None, title=title)
+
+        self.docs = {
+            DocumentMeta(str(REPO_ROOT / "a/protokoll.txt"), "", "").id:
+                (None, [item("p44", "a/protokoll.txt", 44, "Indexuppräkning"), item("p45", "a/protokoll.txt", 45, "Val")]),
+            DocumentMeta(str(REPO_ROOT / "a/kallelse.txt"), "", "").id:
+                (None, [item("k6", "a/kallelse.txt", None, "Indexuppräkning av hemtjänstersättning 2025")]),
+        }
+        self.items = {i.id: i for _, items in self.docs.values() for i in items}
+
+    def get_document(self, document_id):
+        return self.docs.get(document_id)
+
+    def get_items(self, ids):
+        return [self.items[i] for i in ids if i in self.items]
+
+
+class _FakeService:
+    def __init__(self):
+        self.store = _FakeStore()
+
+    def cases_for_number(self, raw, organisation=None):
+        return ["exempel:vo:2025:72"] if raw == "VO-2025-00072" else []
+
+    def case(self, key):
+        # as the API gives them: file names, not paths
+        return {"steps": [{"source": "kallelse.txt", "paragraph": None, "title": "Indexuppräkning av hemtjänstersättning 2025"},
+                          {"source": "protokoll.txt", "paragraph": 44, "title": "Indexuppräkning"},
+                          {"source": "protokoll.txt", "paragraph": 45, "title": "Val"}]}
+
+    def references(self, item):
+        return [{"text": "§ 44", "target": "p44"}] if item.id == "p45" else []
+
+
+def test_report_glues_the_service_to_the_scorer():
+    from tests.case_labels import report
+
+    case = Case("vo-72", "Exempel kommun", ("VO-2025-00072",), "Index",
+                (Step("a/protokoll.txt", paragraph="44"), Step("a/kallelse.txt", title="Indexuppräkning av hemtjänst")))
+    missing = Case("vo-90", "Exempel kommun", ("VO-2025-00090",), "Initiativ", (Step("a/protokoll.txt", paragraph="45"),))
+    refs = [Reference("a/protokoll.txt", "enligt § 44", Step("a/protokoll.txt", paragraph="45"), Step("a/protokoll.txt", paragraph="44"))]
+    lines = report(_FakeService(), [case, missing], refs)
+    assert lines[0].startswith("cases 2, labelled steps 3: step recall 0.667")
+    assert "precision 0.667" in lines[0]  # 2 found, 1 extra (§ 45 in case vo-72)
+    assert any("missed: a/protokoll.txt § 45" in line for line in lines)
+    assert any("extra:  protokoll.txt § 45" in line for line in lines)
+    assert lines[-1].startswith("in-corpus references resolved 1.000 of 1")
+
+
+def test_report_says_when_nothing_is_indexed():
+    from tests.case_labels import NOT_INDEXED, report
+
+    lines = report(_FakeService(), [Case("x", "o", ("1",), "s", (Step("b/other.txt", paragraph="1"),))], [])
+    assert lines == [NOT_INDEXED]
