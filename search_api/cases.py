@@ -13,6 +13,7 @@ fullmäktige). The status is the latest ``beslut``.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 
 from indexer.cases import STEP_LABELS, case_key, case_label, parse_case_number, step_kind
@@ -165,3 +166,26 @@ def hit_case(key: str, head: StoredItem, others: Sequence[StoredItem]) -> HitCas
     """What a grouped hit says of its case: the key, its label, and the other matching steps."""
     return HitCase(id=key, label=key_label(key, [head, *others]), url=case_url(key), more_steps=len(others),
                    steps=[item_ref(o) for o in others])
+
+
+#: how far into an extract its meeting date and § are printed (its heading lines)
+EXTRACT_HEAD_CHARS = 300
+
+
+def extract_target(citing: StoredItem, siblings: Sequence[StoredItem], date: str | None,
+                   paragraph: int | str | None) -> StoredItem | None:
+    """The protocol extract (``Protokollsutdrag``, ``Utdrag ur protokoll``) among ``siblings`` (the
+    citing item's document) whose head prints the cited § and, when cited, the date: the one
+    item a bundle of handlingar files for a reference to another body's meeting. None unless
+    exactly one extract fits."""
+    if paragraph is None:
+        return None
+    section = re.compile(rf"§\s*{re.escape(str(paragraph).strip())}(?![0-9])")
+    found = []
+    for item in siblings:
+        if item.id == citing.id or step_kind(None, None, item.title, None) != "protokollsutdrag":
+            continue
+        head = f"{item.title}\n{item.text[:EXTRACT_HEAD_CHARS]}"
+        if section.search(head) and (date is None or date in head):
+            found.append(item)
+    return found[0] if len(found) == 1 else None

@@ -463,6 +463,8 @@ class SearchService:
         own bodies (and the case series their items carry); a reference without a body means the
         citing document's body. With a date: the item with that § at that meeting. Without: the
         item with that § in the citing document's year, when one meeting of that body has it.
+        Failing those, a protocol extract filed in the citing document (a bundle of handlingar
+        carries the extracts it cites) with that date and § (``search_api.cases.extract_target``).
         """
         from indexer.references import find_references, resolve_body
 
@@ -470,10 +472,15 @@ class SearchService:
         if not found:
             return []
         bodies, abbreviations = self._organisation_bodies(item.organisation)
+        if siblings is None:
+            document = self.store.get_document(item.document_id)
+            siblings = document[1] if document else []
         out = []
         for ref in found:
             body = resolve_body(ref.body, bodies, abbreviations) if ref.body else item.body
             target = self._reference_target(item, body, ref.date, ref.paragraph) if body else None
+            if target is None:
+                target = case_views.extract_target(item, siblings, ref.date, ref.paragraph)
             out.append({"text": ref.text, "start": ref.start, "end": ref.end, "body": body, "date": ref.date,
                         "paragraph": None if ref.paragraph is None else str(ref.paragraph),
                         "target": target.id if target else None,
