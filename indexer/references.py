@@ -75,7 +75,12 @@ _STATUTE_BEFORE = re.compile(r"(?:\bkap\b\.?,?\s*|\d\s*[a-z]?\s*§§?\s*(?:och|,
                              re.I)
 _STATUTE_AFTER = re.compile(r"^\s*(?:[a-z]\s+)?(?:§|kap\b|st\b|stycket|första|andra|tredje|p\.|punkt|"
                             r"[a-zåäö]*(?:lagen|lag|balken|förordningen|förordning|kungörelse)\b)", re.I)
-_HEADER_LIST = re.compile(r"(?:paragraf|justera|justering|förutom)", re.I)
+_HEADER_LIST = re.compile(r"(?:paragraf|justerade|justering)", re.I)  # "Justerade paragrafer §§ 1–12"
+# a bare "§§ 92, 96 och 98" is this meeting's paragraphs when a sentence runs through it ("justera protokollet
+# förutom §§ 92, 96 och 98 där …"); in a list of who attended ("Controller, §§ 34–36", "ersätter X tom § 1-5 Anna")
+# or under a statute or taxa ("enligt § 5 e)") it is not
+_SENTENCE_BEFORE = re.compile(r"(?<![\w-])(?!enligt\b|och\b|samt\b)[a-zåäö]{2,}\s+\(?$")
+_SENTENCE_AFTER = re.compile(r"^\)?[ \t]+[a-zåäö]{2,}\b")
 _CLAUSE_END = re.compile(r"(?:[.;:!?](?=\s)|\n\s*\n)")
 
 
@@ -155,8 +160,9 @@ def find_references(text: str) -> list[Reference]:
             if a and not _is_law(a.group("abbr")):
                 body = a.group("abbr") or a.group("name")
                 end = m.end() + a.end()
-        if body is None and date is None and not m.group("year"):
-            continue  # "§§ 2–3" in a list of who attended: this meeting's own paragraphs
+        if body is None and date is None and not m.group("year") and not (
+                _SENTENCE_BEFORE.search(text[max(0, m.start() - 30):m.start()]) and _SENTENCE_AFTER.match(text[end:])):
+            continue
         span = text[start:end]
         year = _year(date, b, m.group("year"))
         for number in _numbers(m.group("num"), m.group("more") or ""):

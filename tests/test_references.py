@@ -66,6 +66,16 @@ def test_paragraph_lists_give_each_paragraph():
     assert [r.paragraph for r in refs] == [42, 43, 47]
 
 
+def test_this_meetings_paragraphs_in_a_sentence():
+    # corpus 003 § 90 and jonkoping_bun_2019-01-08: no body, no date, a sentence runs through the §
+    refs = find_references("att utse Pia Lundin (SJVP) att jämte ordföranden justera protokollet förutom §§ 92, 96 "
+                           "och 98 där Viktoria Jansson (M) utses till justerare.")
+    assert [(r.body, r.date, r.paragraph) for r in refs] == [(None, None, 92), (None, None, 96), (None, None, 98)]
+    assert refs[0].text == "§§ 92, 96 och 98"
+    refs = find_references("Dagordningen godkänns med tillägg att § 13 direktjusteras och att § 12 tillkommer.")
+    assert [r.paragraph for r in refs] == [13, 12]
+
+
 def test_a_following_date_is_not_a_paragraph():
     # corpus 002: "Fastställd: 2020-11-19 § 108 och 2021-01-20 § X"
     refs = find_references("Fastställd: 2020-11-19 § 108 och 2021-01-20 § X")
@@ -86,7 +96,8 @@ def test_a_following_date_is_not_a_paragraph():
     "Enligt 6 kap. 11 § 3 b och c miljöbalken ska",
     "Justerade paragrafer §§ 1–12",  # a protocol's header
     "Paragrafer § 66",
-    "Pia Lundin (SJVP) att jämte ordföranden justera protokollet förutom §§ 92, 96 och 98 där",
+    "Chatrine Schander Ljungquist (M) ersätter Stig-Arne Tengmer (L) tom § § 1-5 Annica Lind Nordberg (L)",
+    "hälsoskyddsinspektör § 60\nTobias Engström, miljö- och",
     "Ordförande Rune Netterlid §§ 72-73, Lena Wahlgren §§ 74-78",  # who signed which paragraphs
     "Marie Siecke, Controller, §§ 34–36\nAnnika Ragazzo, Controller, §§ 34–36",  # attendance
     "Fredrik Karström (M), Ordförande, §§ 2–3",
