@@ -42,8 +42,8 @@ import numpy as np
 
 from indexer.records import DocumentMeta, IndexedItem
 from indexer.store.base import (
-    FACET_FIELDS, PARTS_NEAR, Filters, KeywordQuery, Scored, StoredItem, StoreStats, count_values,
-    document_times, utc_now,
+    FACET_FIELDS, PARTS_NEAR, Filters, KeywordQuery, Legs, LegsRequest, Scored, StoredItem, StoreStats,
+    count_values, document_times, utc_now,
 )
 from indexer.store.sqlite import TEXT_WEIGHT, TITLE_WEIGHT, StoreError
 
@@ -616,6 +616,57 @@ def best_passage_per_item(hits: list[dict[str, Any]], limit: int) -> list[Scored
 def initial_k(limit: int) -> int:
     """Passages to ask for: items have ~2 passages, so 4× the items wanted (at least 20 more)."""
     return min(MAX_WINDOW, max(limit * 4, limit + 20))
+
+
+def keyword_hits(hits: list[dict[str, Any]]) -> list[Scored]:
+    """Hits of ``keyword_query_body`` as scored items (the score from ``sort`` when none is tracked)."""
+    return [Scored(hit_item_id(h), float(h["sort"][0] if h.get("_score") is None else h["_score"])) for h in hits]
+
+
+def vector_cut_off(hits: list[dict[str, Any]], found: list[Scored], limit: int, k: int) -> bool:
+    """Too few distinct items in a kNN answer that stopped at ``k`` passages: ask again for more."""
+    return len(found) < limit and len(hits) >= k and k < MAX_WINDOW
+
+
+#: The legs of one search, as sent in one ``_msearch``: ``("keyword", level)`` for each keyword
+#: query (a relaxation level), ``("vector", 0)`` with the filters, ``("unfiltered", 0)`` without.
+LegKey = tuple[str, int]
+
+
+def leg_searches(keyword: tuple[KeywordQuery, ...] | list[KeywordQuery], vector: np.ndarray | None, filters: Filters,
+                 keyword_limit: int, vector_limit: int, unfiltered: bool, weighted: bool = True,
+                 first_level: int = 0) -> list[tuple[LegKey, dict[str, Any]]]:
+    """The searches of a ``LegsRequest``, each keyed by its leg. A keyword query without terms, or
+    a leg with no room (limit 0), is not sent; without filters the unfiltered vector leg is the
+    filtered one (sent once, as ``unfiltered``)."""
+    searches: list[tuple[LegKey, dict[str, Any]]] = []
+    if keyword_limit > 0:
+        for level, query in enumerate(keyword, start=first_level):
+            body = keyword_query_body(query, filters, min(keyword_limit, MAX_WINDOW), weighted)
+            if body is not None:
+                searches.append((("keyword", level), body))
+    if vector is not None and vector_limit > 0:
+        k = initial_k(vector_limit)
+        if unfiltered:
+            searches.append((("unfiltered", 0), knn_query_body(vector, Filters(), k)))
+        if not unfiltered or not filters.is_empty():
+            searches.append((("vector", 0), knn_query_body(vector, filters, k)))
+    return searches
+
+
+def msearch_lines(index: str, bodies: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The body of ``POST /_msearch``: a header naming the index, then the search, for each search."""
+    lines: list[dict[str, Any]] = []
+    for body in bodies:
+        lines += [{"index": index}, body]
+    return lines
+
+
+def msearch_error(response: dict[str, Any]) -> str | None:
+    """Why one search of an ``_msearch`` failed (each answers on its own), or None."""
+    if "error" not in response:
+        return None
+    return f"HTTP {response.get('status')} {_error_text(response['error'])}"
 
 
 def filtered_ids_body(filters: Filters, size: int) -> dict[str, Any]:
@@ -1202,26 +1253,83 @@ class OpenSearchStore:
             return []
         self._flush_before_search()
         with self._errors("run a keyword search"):
-            hits = self.client.search(index=self.alias, body=body)["hits"]["hits"]
-        return [Scored(hit_item_id(h), float(h["sort"][0] if h.get("_score") is None else h["_score"]))
-                for h in hits]
+            return keyword_hits(self.client.search(index=self.alias, body=body)["hits"]["hits"])
+
+    def _query_vector(self, vector: np.ndarray) -> np.ndarray:
+        query = np.asarray(vector, dtype=np.float32).reshape(-1)
+        if self.dim is not None and query.shape[0] != self.dim:
+            raise StoreError(f"query vector has {query.shape[0]} dimensions, the store holds {self.dim}")
+        return query
 
     def vector_search(self, vector: np.ndarray, filters: Filters, limit: int) -> list[Scored]:
         if self._index is None or limit <= 0:
             return []
-        query = np.asarray(vector, dtype=np.float32).reshape(-1)
-        if self.dim is not None and query.shape[0] != self.dim:
-            raise StoreError(f"query vector has {query.shape[0]} dimensions, the store holds {self.dim}")
+        query = self._query_vector(vector)
         k = initial_k(limit)
         self._flush_before_search()
         with self._errors("run a vector search"):
             while True:
                 hits = self.client.search(index=self.alias, body=knn_query_body(query, filters, k))["hits"]["hits"]
                 found = best_passage_per_item(hits, limit)
-                # Too few distinct items and the passages were cut off at k: ask for more.
-                if len(found) >= limit or len(hits) < k or k >= MAX_WINDOW:
+                if not vector_cut_off(hits, found, limit, k):
                     return found
                 k = min(MAX_WINDOW, k * 4)
+
+    def _msearch(self, searches: list[tuple[LegKey, dict[str, Any]]]) -> dict[LegKey, list[dict[str, Any]]]:
+        """Send searches in one ``_msearch``; the hits of each by its key. A search that failed fails
+        the call, as it would alone."""
+        if not searches:
+            return {}
+        with self._errors("run a search"):
+            responses = self.client.msearch(body=msearch_lines(self.alias, [body for _, body in searches]),
+                                            index=self.alias)["responses"]
+        hits: dict[LegKey, list[dict[str, Any]]] = {}
+        for (key, _), response in zip(searches, responses, strict=True):
+            error = msearch_error(response)
+            if error:
+                raise StoreError(f"OpenSearch at {self.url} failed to run a {key[0]} search: {error}")
+            hits[key] = response["hits"]["hits"]
+        return hits
+
+    def search_legs(self, request: LegsRequest) -> Legs:
+        """A search's legs in one ``_msearch`` round trip: the strictest keyword query, the vector leg
+        with the filters and, when asked, without them. Should no item match the strictest keyword
+        query, its relaxations go in one more ``_msearch``; a kNN answer cut off at ``k`` passages with
+        too few distinct items is asked again alone, as ``vector_search`` does. No archive statistics:
+        the service calibrates the vector floor on the unfiltered candidates."""
+        asked = request.keyword[0] if request.keyword else None
+        vector = request.query_vector()
+        if self._index is None:
+            empty = [] if request.unfiltered and vector is not None else None
+            return Legs(request.keyword[-1] if request.keyword else None, [], [], empty)
+        query = self._query_vector(vector) if vector is not None else None
+        self._flush_before_search()
+        searches = leg_searches(request.keyword[:1], query, request.filters, request.keyword_limit,
+                                request.vector_limit, request.unfiltered, self._fts5_scoring)
+        found = self._msearch(searches)
+        keyword = keyword_hits(found.get(("keyword", 0), []))
+        if not keyword and len(request.keyword) > 1:
+            more = self._msearch(leg_searches(request.keyword[1:], None, request.filters, request.keyword_limit, 0,
+                                              False, self._fts5_scoring, first_level=1))
+            asked = request.keyword[-1]  # none matched: the loosest, as sequential_legs answers
+            for level in range(1, len(request.keyword)):
+                hits = keyword_hits(more.get(("keyword", level), []))
+                if hits:
+                    asked, keyword = request.keyword[level], hits
+                    break
+
+        def leg(key: str, filters: Filters) -> list[Scored]:
+            hits = found.get((key, 0), [])
+            best = best_passage_per_item(hits, request.vector_limit)
+            if vector_cut_off(hits, best, request.vector_limit, initial_k(request.vector_limit)):
+                return self.vector_search(query, filters, request.vector_limit)
+            return best
+
+        if query is None or request.vector_limit <= 0:
+            return Legs(asked, keyword, [], [] if request.unfiltered and query is not None else None)
+        unfiltered = leg("unfiltered", Filters()) if request.unfiltered else None
+        filtered = unfiltered if unfiltered is not None and request.filters.is_empty() else leg("vector", request.filters)
+        return Legs(asked, keyword, filtered, unfiltered)
 
     def filtered_ids(self, filters: Filters, limit: int) -> list[str]:
         if self._index is None or limit <= 0:
