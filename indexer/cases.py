@@ -39,9 +39,9 @@ _LABEL = re.compile(
     r"^(?:vårt\s+dnr|ert\s+dnr|er\s+ref(?:erens)?|vår\s+ref(?:erens)?|vår\s+beteckning|er\s+beteckning|dnr|"
     r"diarienummer|diarienr|ärendenummer|ärende\s+nr|ärendenr|beteckning|referensnummer)\b\.?\s*:?\s*", re.I)
 # series that are not a registry of the organisation: statutes, official reports, standards, ...
-_NOT_SERIES = frozenset("""SOU DS SFS PROP BET DIR RIR ISO SS EN IEC EU EG LOU LOL LAG KAP KOM COM NJA RÅ HFD AD MÖD MD
-JO JK SKR TF RF KL FS AFS BFS FFS SOSFS SKOLFS HSLF-FS HSLF MSBFS NFS SJVFS TSFS ISBN ISSN LÅ VT HT NR TEL ORG ORGNR
-SID BILAGA PUNKT ART DOM MÅL PNR PERSONNR ISSN TFN FAX""".split())
+# (and any series ending in FS: a författningssamling such as HSLF-FS, SOSFS, SKOLFS)
+_NOT_SERIES = frozenset("""SOU DS SFS PROP BET DIR RIR ISO IEC EU EG LOU LOL LAG KAP KOM COM NJA RÅ HFD AD MÖD MD
+JO JK SKR TF RF KL HSLF ISBN ISSN LÅ VT HT NR TEL ORG ORGNR SID BILAGA PUNKT ART DOM MÅL PNR PERSONNR TFN FAX""".split())
 _SER = r"(?P<series>[A-Za-zÅÄÖåäö][A-Za-zÅÄÖåäö0-9]{0,7}(?:[ /-][A-Za-zÅÄÖåäö]{1,6})?)"
 _DOC = r"(?:\s?[-/:.]\s?-?\d{1,6})?"  # a document number after the serial: "-5", "/0009", ":58", ":-1"
 _SEP = r"\s?[/\-.:_ ]\s?"
@@ -148,7 +148,7 @@ def parse_case_number(raw: str) -> CaseNumber | None:
             continue
         g = m.groupdict()
         series = _series(g.get("series") or "")
-        if series in _NOT_SERIES or series.split("-")[-1] in {"FS"} or series.endswith("FS"):
+        if series in _NOT_SERIES or series.endswith("FS"):
             return None
         if name == "series-a-b":
             sep = s[m.end("a"):m.start("b")].strip() or " "

@@ -286,8 +286,11 @@ _GENERIC = {"nämnd", "styrelse", "utskott", "presidium", "beredning", "direktio
 
 
 def is_generic_body(name: str | None) -> bool:
-    """Whether a written body names no body by itself (``Nämnden``, ``styrelsens``, ``utskottet``):
-    in a reference it usually means the citing document's own body."""
+    """Whether a written body names no body by itself (``Nämnden``, ``styrelsens``, ``utskottet``).
+
+    With a date it is most often the citing document's own body; without one it may be any earlier
+    meeting ("Nämnden beslutade också (§§ 42-43)" cites an earlier meeting of the citing nämnd), so
+    it names no target by itself."""
     return bool(name) and _base(name) in _GENERIC
 
 
