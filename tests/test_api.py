@@ -48,7 +48,8 @@ def broad(api_client):
 
 def test_search_response_shape(api_client):
     body = search(api_client, q="ambulanshelikopter")
-    assert set(body) == {"query", "mode", "total", "hits", "facets", "answer"}
+    assert set(body) == {"query", "mode", "total", "total_groups", "count_unit", "hits", "facets", "answer"}
+    assert body["count_unit"] == "items" and len(body["hits"]) <= body["total_groups"] <= body["total"]
     assert body["answer"] is None  # not a decision question
     assert body["query"] == "ambulanshelikopter" and body["mode"] == "hybrid"
     assert body["total"] >= len(body["hits"]) > 0
@@ -228,7 +229,8 @@ def test_item_with_neighbours(api_client, first_hit):
     response = api_client.get(f"/api/items/{first_hit['id']}")
     assert response.status_code == 200
     found = response.json()
-    assert set(found) == {"item", "document", "previous", "next"}
+    assert set(found) == {"item", "document", "previous", "next", "case", "references"}
+    assert isinstance(found["case"], list) and isinstance(found["references"], list)
     item = found["item"]
     assert item["id"] == first_hit["id"] and item["text"] == first_hit["text"] and item["body"] == HSN
     assert found["document"]["id"] == item["document_id"]
