@@ -4,7 +4,9 @@ Everything works as plain GET forms and links; ``static/app.js`` only re-submits
 filter is ticked and restores focus afterwards. Pages:
 
 - ``/``                 start page (empty query) or the result page (``?q=…`` and the API's parameters)
-- ``/punkt/{item_id}``  permalink of one agenda item, with its neighbours in the same meeting
+- ``/punkt/{item_id}``  permalink of one agenda item, with its neighbours in the same meeting, its
+  case's other steps and its references linked
+- ``/arende/{case_id}`` a case (ärende): its steps in date order and its latest decision
 
 The parameter names are the API's (``q``, ``mode``, ``body``, ``year``, …), so the export link is
 the current search's query string sent to ``/api/export``.
@@ -312,6 +314,22 @@ def _item_pages(item: Any) -> str:
     return f"s. {start}" if not end or end == start else f"s. {start}\u2013{end}"
 
 
+def _text_parts(text: str, references: list[dict]) -> list[dict[str, Any]]:
+    """The item text cut at its resolved references, so the template links them (and escapes
+    every part): ``[{"text", "url", "title"}]``, url None for plain text."""
+    parts: list[dict[str, Any]] = []
+    at = 0
+    for ref in sorted((r for r in references if r.get("url")), key=lambda r: r["start"]):
+        start, end = ref["start"], ref["end"]
+        if start < at or end > len(text):  # overlapping or out of range: left as text
+            continue
+        parts.append({"text": text[at:start], "url": None, "title": None})
+        parts.append({"text": text[start:end], "url": ref["url"], "title": ref.get("title") or ""})
+        at = end
+    parts.append({"text": text[at:], "url": None, "title": None})
+    return [p for p in parts if p["text"]]
+
+
 def _format_number(n: int) -> str:
     return f"{n:,}".replace(",", "\u00a0")  # Swedish thousands separator: a (non-breaking) space
 
@@ -385,6 +403,7 @@ def register_pages(app: FastAPI) -> None:
             return render("search.html", status=500, **context)
 
         offset = params.offset
+        groups = result.total_groups if result.total_groups is not None else result.total
         context.update(
             result=result,
             facet_blocks=_facet_blocks(state, result.facets),
@@ -393,9 +412,10 @@ def register_pages(app: FastAPI) -> None:
                 "first": offset + 1 if result.hits else 0,
                 "last": offset + len(result.hits),
                 "page": offset // PAGE_SIZE + 1,
-                "pages": max(1, -(-result.total // PAGE_SIZE)),
+                "pages": max(1, -(-groups // PAGE_SIZE)),
+                "groups": groups,  # paging runs over hits grouped by case
                 "previous": state.url(offset=max(0, offset - PAGE_SIZE)) if offset > 0 else None,
-                "next": state.url(offset=offset + PAGE_SIZE) if offset + PAGE_SIZE < result.total else None,
+                "next": state.url(offset=offset + PAGE_SIZE) if offset + PAGE_SIZE < groups else None,
                 "first_page": state.url() if offset else None,
             },
             export_csv=state.export_url("csv"),
@@ -451,5 +471,16 @@ def register_pages(app: FastAPI) -> None:
         if found is None:
             return render("not_found.html", status=404, state=PageState(), item_id=item_id)
         item = found["item"]
+        references = found.get("references") or []
         return render("item.html", state=PageState(), item=item, document=found["document"] or {},
-                      previous=found["previous"], next=found["next"])
+                      previous=found["previous"], next=found["next"], cases=found.get("case") or [],
+                      text_parts=_text_parts(item["text"], references),
+                      linked_references=[r for r in references if r.get("url")])
+
+    @app.get("/arende/{case_id}", response_class=HTMLResponse, include_in_schema=False)
+    def case_page(case_id: str, request: Request) -> HTMLResponse:
+        service = request.app.state.service
+        found = service.case(case_id) if not CONTROL_CHARS.search(case_id) else None
+        if found is None:
+            return render("not_found.html", status=404, state=PageState(), item_id=None, case_id=case_id)
+        return render("case.html", state=PageState(), case=found)

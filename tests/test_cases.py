@@ -199,3 +199,43 @@ def test_cli_case_timeline_and_exit_code(world):
     assert [c["id"] for c in as_json] == [KEY]
     missing = world.cli("case", "KS 1999/4711")
     assert missing.exit_code == 1 and "inget ärende" in missing.stderr
+
+
+# -- pages ---------------------------------------------------------------------------------------------
+
+def test_case_page_timeline(client):
+    page = client.get(f"/arende/{KEY}")
+    assert page.status_code == 200 and "Content-Security-Policy" in page.headers
+    html = page.text
+    assert "Ärende VO 2025/72" in html and "Senaste beslut" in html
+    assert html.index("Kallelse (förslag)") < html.index("Nämnd</span>")
+    assert "Förslag till beslut:" in html and "Beslut:" in html
+    missing = client.get("/arende/%3Cb%3Eokänt")
+    assert missing.status_code == 404 and "Ärendet finns inte" in missing.text
+    assert "&lt;b&gt;okänt" in missing.text and "<b>okänt" not in missing.text
+
+
+def test_item_page_shows_the_case_and_search_page_the_grouped_steps(client):
+    case = client.get(f"/api/cases/{KEY}").json()
+    kallelse, decision = case["steps"]
+    item = client.get(f"/punkt/{kallelse['item_id']}").text
+    assert f'href="/arende/{KEY}"' in item and "Ärendet" in item and f'href="{decision["url"]}"' in item
+    assert "(den här punkten)" in item
+    search = client.get("/", params={"q": "indexuppräkning hemtjänstersättning"}).text
+    assert "1 fler steg i samma ärende" in search and f'href="/arende/{KEY}"' in search
+
+
+def test_item_page_links_resolved_references(client):
+    """A protocol extract filed in a bundle of handlingar: the citing text links to it."""
+    from tests.case_labels import load_cases
+
+    _, references = load_cases()
+    ref = next(r for r in references if r.target and r.target.title and r.source.startswith("corpus/"))
+    found = client.get("/api/search", params={"q": ref.text, "mode": "keyword", "group": "none", "limit": 50}).json()
+    citing = [h for h in found["hits"] if h["title"].startswith(ref.item.title or "")]
+    assert citing, ref
+    answer = client.get(f"/api/items/{citing[0]['id']}").json()
+    linked = [r for r in answer["references"] if r["url"]]
+    assert linked and linked[0]["title"].startswith(ref.target.title)
+    page = client.get(f"/punkt/{citing[0]['id']}").text
+    assert f'class="ref-link"' in page and linked[0]["url"] in page and "Hänvisningar i texten" in page
