@@ -187,6 +187,8 @@ def _every_answer(client, queries: list[str]) -> list[tuple[str, str]]:
         get(path)
     get("/punkt/finns-inte", "/punkt/{item_id}")
     get("/avregistrera/ogiltig-nyckel", "/avregistrera/{token}")
+    get("/api/cases/finns-inte", "/api/cases/{case_id}")
+    get("/arende/finns-inte", "/arende/{case_id}")
     for q in queries:
         for mode in ("keyword", "hybrid", "semantic"):
             hits = json.loads(get("/api/search", q=q, mode=mode, limit=100))["hits"]
@@ -197,6 +199,10 @@ def _every_answer(client, queries: list[str]) -> list[tuple[str, str]]:
                 get(f"/api/documents/{hit['document_id']}", "/api/documents/{document_id}")
                 if hit["original"] is None:  # a refusal's message, in both shapes
                     get(f"/documents/{hit['document_id']}/original", "/documents/{document_id}/original")
+                if hit["case"]:  # the case's steps name their documents too
+                    get(f"/api/cases/{hit['case']['id']}", "/api/cases/{case_id}")
+                    get(hit["case"]["url"], "/arende/{case_id}")
+        get("/api/cases", q=q)
         get("/api/export", q=q, format="csv")
         get("/api/export", q=q, format="jsonl")
         get("/feed", q=q)
