@@ -2,7 +2,11 @@
 
 Each document is written in its own store transaction, so a run that is killed leaves every
 document either as it was or fully replaced, and the next run picks up what is left: unchanged
-checksums are skipped without parsing or embedding.
+checksums are skipped without parsing or embedding. A store that writes batches
+(``write_documents``: OpenSearch, one bulk for a batch's items, one for their document records, one
+stale-item delete) gets the parsed documents a batch at a time; a document's record, and so its new
+checksum, is written only once all its items are in, so a killed run leaves at most the unfinished
+batch to be written again.
 """
 
 from __future__ import annotations
@@ -56,6 +60,13 @@ class Indexer:
     passage_tokens: int = 256
     max_file_bytes: int = MAX_BYTES  # larger files are refused before they are read
     ocr: OcrOptions | None = None  # PDFs without a text layer (None: indexer.parse.ocr's defaults)
+    # a store that writes batches gets this many documents (or passages) at a time: per document,
+    # a first load of OpenSearch made a bulk, a document bulk, a times read and a delete-by-query.
+    # A batch is written after batch_seconds of parsing and embedding too, so a killed run loses
+    # little work (OCR takes seconds a page) and searches see a long run's progress.
+    batch_documents: int = 32
+    batch_passages: int = 4000
+    batch_seconds: float = 10.0
 
     def build_items(self, parsed: ParsedDocument) -> list[IndexedItem]:
         """Analyze, embed and classify the items of one parsed document."""
@@ -108,10 +119,21 @@ class Indexer:
         known = self.store.document_checksums()
         by_checksum = {checksum: source for source, (_, checksum) in known.items()}
         files = discover(paths)
+        batched = callable(getattr(self.store, "write_documents", None))
+        batch: list[_Parsed] = []
         for path in files:
             if progress:
                 progress(path)
-            self._index_file(path, known, by_checksum, summary, force)
+            parsed = self._index_file(path, known, by_checksum, summary, force)
+            if parsed is None:
+                continue
+            batch.append(parsed)
+            if (not batched or len(batch) >= self.batch_documents
+                    or sum(p.passages for p in batch) >= self.batch_passages
+                    or time.perf_counter() - batch[0].t0 >= self.batch_seconds):
+                self._write(batch, summary)
+                batch = []
+        self._write(batch, summary)
         if prune:
             for source, (doc_id, _) in known.items():
                 if not Path(source).exists():
@@ -120,7 +142,8 @@ class Indexer:
                     log.info("removed", extra={"source": source, "outcome": "removed"})
         return summary
 
-    def _index_file(self, path: Path, known, by_checksum, summary: IndexSummary, force: bool) -> None:
+    def _index_file(self, path: Path, known, by_checksum, summary: IndexSummary, force: bool) -> _Parsed | None:
+        """The file parsed and its items built, ready to be written (None: unchanged, a duplicate or failed)."""
         t0 = time.perf_counter()
         source = str(path.resolve()) if path.exists() else str(path)
         checksum = ""
@@ -157,13 +180,49 @@ class Indexer:
         except Exception as exc:  # one bad file must not stop the run
             self._fail(summary, f"{path}: unexpected error: {type(exc).__name__}: {exc}", t0, source)
             return
-        try:
-            self.store.write_document(parsed.document, indexed)
-        except StoreError as exc:  # e.g. a rejected bulk item: the old version stays, retried next run
-            self._fail(summary, f"{path}: not stored: {exc}", t0, source)
-            return
-        summary.written.add(source)
+        # a twin later in the same batch is a duplicate of this one (should this one fail to be
+        # stored, the twin is indexed at the next run)
         by_checksum[parsed.document.checksum] = source
+        return _Parsed(path, source, parsed, indexed, previous is not None, t0)
+
+    def _write(self, batch: list[_Parsed], summary: IndexSummary) -> None:
+        """Store parsed documents: in one ``write_documents`` call where the store has it, else one
+        ``write_document`` (one transaction) each. A refused document keeps its old version and
+        checksum, so the next run retries it."""
+        if not batch:
+            return
+        write_documents = getattr(self.store, "write_documents", None)
+        if not callable(write_documents):
+            for one in batch:
+                try:
+                    self.store.write_document(one.parsed.document, one.items)
+                except StoreError as exc:  # the old version stays, retried next run
+                    self._fail(summary, f"{one.path}: not stored: {exc}", one.t0, one.source)
+                    continue
+                self._stored(one, summary)
+            return
+        try:
+            failures = write_documents([(one.parsed.document, one.items) for one in batch])
+        except StoreError as exc:  # the whole batch (e.g. the cluster went away): each keeps its old version
+            for one in batch:
+                self._fail(summary, f"{one.path}: not stored: {exc}", one.t0, one.source)
+            return
+        refused: dict[str, list[str]] = {}
+        for failure in failures:
+            refused.setdefault(failure.document_id, []).append(str(failure))
+        for one in batch:
+            reasons = refused.get(one.parsed.document.id)
+            if reasons:
+                more = f" (and {len(reasons) - 5} more)" if len(reasons) > 5 else ""
+                self._fail(summary, f"{one.path}: not stored: the store refused {len(reasons)} action(s): "
+                                    f"{'; '.join(reasons[:5])}{more}", one.t0, one.source)
+            else:
+                self._stored(one, summary)
+
+    @staticmethod
+    def _stored(one: _Parsed, summary: IndexSummary) -> None:
+        source, parsed, indexed, previous, t0 = one.source, one.parsed, one.items, one.previous, one.t0
+        summary.written.add(source)
         if previous:
             summary.changed += 1
         else:
@@ -182,6 +241,22 @@ class Indexer:
         summary.messages.append(message)
         log.warning("failed", extra={"source": source, "outcome": "failed", "reason": message,
                                      "duration_ms": _ms(t0)})
+
+
+@dataclass
+class _Parsed:
+    """A file parsed, its items built, waiting in a batch to be written."""
+
+    path: Path
+    source: str
+    parsed: ParsedDocument
+    items: list[IndexedItem]
+    previous: bool  # the store held an earlier version
+    t0: float
+
+    @property
+    def passages(self) -> int:
+        return sum(len(i.vectors) if i.vectors is not None else 0 for i in self.items)
 
 
 def _ms(t0: float) -> int:

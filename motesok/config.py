@@ -41,6 +41,8 @@ class Settings(BaseSettings):
     ocr_max_pages: int = Field(100, ge=1, description=(
         "A PDF without a text layer with more pages than this is refused rather than read by OCR."))
     passage_tokens: int = Field(256, ge=32, le=512, description="Model tokens per passage window.")
+    index_batch_documents: int = Field(32, ge=1, description=(
+        "Documents per write to a store that writes batches (OpenSearch: one bulk each); 1 writes each alone."))
     query_prefix: str = Field("query: ", description="Prefix the model expects before a query.")
     passage_prefix: str = Field("passage: ", description="Prefix the model expects before a passage.")
 

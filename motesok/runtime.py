@@ -123,7 +123,7 @@ def build_indexer(settings: Settings | None = None):
     store = open_store(settings, embedder)
     return Indexer(store=store, analyzer=Lazy(lambda: load_analyzer(settings)), embedder=embedder,
                    topics=Lazy(lambda: load_topics(embedder, settings)), passage_tokens=settings.passage_tokens,
-                   ocr=ocr_options(settings))
+                   ocr=ocr_options(settings), batch_documents=settings.index_batch_documents)
 
 
 class QueryEngineError(RuntimeError):

@@ -8,7 +8,9 @@ bulk and refresh (everything this needs; it has no kNN, and nothing here searche
 live cluster when ``MOTESOK_OPENSEARCH_URL`` is set. The child is the real CLI with two settings
 for speed: ``MOTESOK_EMBEDDING_MODEL=hashing`` (the word-hashing fake: keyword search is what is
 checked) and ``MOTESOK_OPENSEARCH_DELETE_GRACE_S=0`` (the grace before deleting the old index is
-tested in test_store_opensearch.py). The text analysis is the default plain one (no files needed).
+tested in test_store_opensearch.py), and one for the kill points: ``MOTESOK_INDEX_BATCH_DOCUMENTS=3``
+(documents are written three to a bulk, so the kills at 3 and 9 documents fall between batches).
+The text analysis is the default plain one (no files needed).
 """
 
 from __future__ import annotations
@@ -50,6 +52,7 @@ class Target:
         env.update({"MOTESOK_BACKEND": "opensearch", "MOTESOK_OPENSEARCH_URL": self.url,
                     "MOTESOK_OPENSEARCH_INDEX": self.alias, "MOTESOK_EMBEDDING_MODEL": "hashing",
                     "MOTESOK_OPENSEARCH_DELETE_GRACE_S": "0", "MOTESOK_OPENSEARCH_ANALYSIS": "plain",
+                    "MOTESOK_INDEX_BATCH_DOCUMENTS": "3",
                     "PYTHONUNBUFFERED": "1"})
         return env
 
