@@ -5,6 +5,7 @@ kNN), which shows that it travelled in the same ``_msearch``."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -47,9 +48,9 @@ class Recording:
         return call
 
 
-def recorded_store(url: str, **kwargs: Any) -> tuple[OpenSearchStore, list[str]]:
+def recorded_store(url: str, alias: str = "motesok-trips", **kwargs: Any) -> tuple[OpenSearchStore, list[str]]:
     client = Recording(opensearchpy.OpenSearch(hosts=[url]))
-    store = OpenSearchStore(client, alias="motesok-trips", url=url, embedding_model=kwargs.pop("embedding_model", EMBEDDING_MODEL),
+    store = OpenSearchStore(client, alias=alias, url=url, embedding_model=kwargs.pop("embedding_model", EMBEDDING_MODEL),
                             dim=kwargs.pop("dim", DIM), delete_grace_s=0, **kwargs)
     return store, client.calls
 
@@ -151,4 +152,73 @@ def test_legs_of_an_empty_store_send_nothing(osmem_clone):
     calls.clear()
     legs = store.search_legs(LegsRequest((kq("budget"),), unit(1, 0, 0, 0), Filters(), 10, 10, unfiltered=True))
     assert legs == Legs(kq("budget"), [], [], []) and calls == []
+    store.close()
+
+
+# -- the index run: one bulk per batch of files ------------------------------------------------------
+
+def _index(url: str, alias: str, analyzer, files, batch: int) -> tuple[OpenSearchStore, list[str], Any]:
+    from indexer.pipeline import Indexer
+    from models.embeddings import HashingEmbedder
+
+    embedder = HashingEmbedder()
+    store, calls = recorded_store(url, alias, embedding_model=embedder.name, dim=embedder.dim)
+    calls.clear()
+    summary = Indexer(store=store, analyzer=analyzer, embedder=embedder, batch_documents=batch).run(files)
+    return store, calls, summary
+
+
+def test_an_index_run_writes_one_bulk_per_batch_of_files(osmem_clone, analyzer):
+    """Five sample protocols, written one at a time and then as one batch: the batch takes one times
+    read (mget), one stale-item delete and one bulk per 500 actions plus one for the document records,
+    where one file at a time took all of that per file; both leave the same index."""
+    from tests.conftest import CORPUS
+
+    files = sorted(CORPUS.glob("*.txt"))[:5]
+    assert len(files) == 5
+    alone, alone_calls, alone_summary = _index(osmem_clone.url, "motesok-alone", analyzer, files, batch=1)
+    together, together_calls, together_summary = _index(osmem_clone.url, "motesok-together", analyzer, files, batch=5)
+    assert alone_summary.new == together_summary.new == 5 and together_summary.failed == 0
+    passages = together_summary.items + together_summary.passages  # one action per item and per passage
+    for calls, batches in ((alone_calls, 5), (together_calls, 1)):
+        assert calls.count("mget") == batches and calls.count("delete_by_query") == batches
+        assert "indices.refresh" not in calls  # nothing searches between the writes
+    assert together_calls.count("bulk") == -(-passages // 500) + 1
+    assert alone_calls.count("bulk") >= 5 * 2 and alone_calls.count("bulk") > together_calls.count("bulk")
+    print(f"\n5 files: {alone_calls.count('bulk')} bulk calls one at a time, {together_calls.count('bulk')} as one batch"
+          f" ({passages} item and passage actions); {len(alone_calls)} vs {len(together_calls)} requests in all")
+    assert alone.stats() == together.stats()
+    assert {s: c for s, (_, c) in alone.document_checksums().items()} == {
+        s: c for s, (_, c) in together.document_checksums().items()}
+    alone.close()
+    together.close()
+
+
+def test_a_refused_document_fails_alone_in_its_batch(osmem_clone, analyzer):
+    """One document of a batch with an action the cluster refuses (a vector of the wrong size):
+    that file is reported and keeps no record (retried next run); the others of the batch are stored."""
+    from indexer.pipeline import Indexer
+    from models.embeddings import HashingEmbedder
+    from tests.conftest import CORPUS
+
+    files = sorted(CORPUS.glob("*.txt"))[:3]
+
+    embedder = HashingEmbedder()
+    store, calls = recorded_store(osmem_clone.url, embedding_model=embedder.name, dim=embedder.dim)
+    indexer = Indexer(store=store, analyzer=analyzer, embedder=embedder, batch_documents=3)
+    build = indexer.build_items
+
+    def one_bad(parsed):
+        items = build(parsed)
+        if parsed.document.source.endswith(files[1].name):
+            items[0].vectors = np.ones((1, embedder.dim + 1), dtype=np.float32)
+        return items
+
+    indexer.build_items = one_bad
+    summary = indexer.run(files)
+    assert (summary.new, summary.failed) == (2, 1)
+    assert summary.messages[0].startswith(f"{files[1]}: not stored: the store refused 1 action(s): passage:")
+    assert calls.count("delete_by_query") == 1  # one batch
+    stored = {Path(source).name for source in store.document_checksums()}
+    assert stored == {files[0].name, files[2].name}
     store.close()
