@@ -17,8 +17,8 @@ from pathlib import Path
 
 import numpy as np
 
-from search_api.fuse import fuse
 from indexer.store.base import Scored
+from search_api.fuse import fuse
 
 _WORD = re.compile(r"\w+", re.UNICODE)
 
@@ -48,7 +48,8 @@ class NaiveHybrid:
         passage_rows = conn.execute("SELECT item_rowid, vector FROM passages ORDER BY item_rowid, idx").fetchall()
         conn.close()
         self.passage_item = np.asarray([position[r[0]] for r in passage_rows], dtype=np.int64)
-        self.matrix = np.frombuffer(b"".join(r[1] for r in passage_rows), dtype=np.float32).reshape(len(passage_rows), -1)
+        raw = b"".join(r[1] for r in passage_rows)
+        self.matrix = np.frombuffer(raw, dtype=np.float32).reshape(len(passage_rows), -1)
         self.fusion, self.rrf_k, self.weights = fusion, rrf_k, (keyword_weight, vector_weight)
         self.keyword_candidates, self.vector_candidates = keyword_candidates, vector_candidates
         self.build_seconds = time.perf_counter() - started

@@ -126,7 +126,7 @@ def main(argv: list[str] | None = None) -> int:
     lengths = [emb.count_tokens(p) for p in passages]
     queries = (QUERIES * (args.queries // len(QUERIES) + 1))[: args.queries]
     try:
-        load = " (load average %.1f %.1f %.1f)" % os.getloadavg()
+        load = " (load average {:.1f} {:.1f} {:.1f})".format(*os.getloadavg())
     except OSError:
         load = ""
     print(f"machine: {cores} cores{load}; torch {torch.__version__}; model {path} (loaded in {load_s:.1f} s)")
@@ -153,7 +153,8 @@ def main(argv: list[str] | None = None) -> int:
     configure_torch_threads(threads)
     wall, cpu = measure(lambda: emb.model.encode(["passage: " + p for p in passages], batch_size=bs,
                                                  normalize_embeddings=True, show_progress_bar=False), args.repeat)
-    rows.append(("torch fp32, SentenceTransformer.encode", str(threads), str(bs), f"{n / wall:.1f}", f"{n / cpu:.1f}", ""))
+    rows.append(("torch fp32, SentenceTransformer.encode", str(threads), str(bs),
+                 f"{n / wall:.1f}", f"{n / cpu:.1f}", ""))
 
     from models.onnx_query import OnnxQueryEmbedder, is_current
 

@@ -192,10 +192,12 @@ def percentiles(values: list[float]) -> dict[str, float]:
             return float("nan")
         return ordered[min(len(ordered) - 1, max(0, round(p / 100 * len(ordered)) - 1))] * 1000
 
-    return {"p50_ms": at(50), "p95_ms": at(95), "p99_ms": at(99), "max_ms": (ordered[-1] * 1000) if ordered else float("nan")}
+    return {"p50_ms": at(50), "p95_ms": at(95), "p99_ms": at(99),
+            "max_ms": (ordered[-1] * 1000) if ordered else float("nan")}
 
 
-async def run_load(url: str, sample: Sample, clients: int, seconds: float, seed: int, timeout: float) -> tuple[Results, float]:
+async def run_load(url: str, sample: Sample, clients: int, seconds: float, seed: int,
+                   timeout: float) -> tuple[Results, float]:
     results = Results()
     started = time.monotonic()
     deadline = started + seconds
@@ -219,7 +221,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.url:
         url = args.url.rstrip("/")
     else:
-        data_dir = args.data_dir or (Path(os.environ["MOTESOK_DATA_DIR"]) if os.environ.get("MOTESOK_DATA_DIR") else None)
+        env_dir = os.environ.get("MOTESOK_DATA_DIR")
+        data_dir = args.data_dir or (Path(env_dir) if env_dir else None)
         if data_dir is None or not data_dir.is_dir():
             parser.error("give an indexed DATA_DIR (or set MOTESOK_DATA_DIR, or --url)")
         proc, url = start_server(data_dir, Path(os.environ.get("TMPDIR", "/tmp")) / "motesok-load-server.log")

@@ -50,7 +50,8 @@ def main() -> None:
         folder = Path(tmp)
         (folder / "scan.pdf").write_bytes(scanned_pdf(make_pdf(corpus_pages()[:1]), folder))
         started = time.perf_counter()
-        subprocess.run(["pdftoppm", "-r", "300", "-gray", "-singlefile", str(folder / "scan.pdf"), str(folder / "page")],
+        subprocess.run(["pdftoppm", "-r", "300", "-gray", "-singlefile",
+                        str(folder / "scan.pdf"), str(folder / "page")],
                        check=True)
         render = time.perf_counter() - started
         times = {}

@@ -26,7 +26,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -112,7 +112,7 @@ def in_process(data_dir: Path, n_queries: int) -> dict:
 
 def run(work: Path, n_queries: int, load_seconds: float, sizes: list[int], baseline_queries: int,
         corpus: Path = ROOT / "corpus") -> dict:
-    results: dict = {"machine": machine(), "started": datetime.now(timezone.utc).isoformat(timespec="seconds")}
+    results: dict = {"machine": machine(), "started": datetime.now(UTC).isoformat(timespec="seconds")}
     source = work / "corpus-index"
     print("1/4 index throughput", file=sys.stderr, flush=True)
     results["index"] = index_throughput.measure(corpus, source)
@@ -129,7 +129,7 @@ def run(work: Path, n_queries: int, load_seconds: float, sizes: list[int], basel
         print(f"4/4 baseline at {size:,} items", file=sys.stderr, flush=True)
         compared = in_process_subprocess(target, baseline_queries)
         results["sizes"][size] = {"store": built, "api": latency, "in_process": compared}
-    results["finished"] = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    results["finished"] = datetime.now(UTC).isoformat(timespec="seconds")
     return results
 
 
@@ -234,8 +234,9 @@ def report(r: dict, command: str) -> str:
             "",
             "| requests | errors | queries/s | p50 | p95 | p99 | target |",
             "| --- | --- | --- | --- | --- | --- | --- |",
-            f"| {load['requests']:,} | {load['errors']} | {load['qps']} | {load['p50']} | {load['p95']} | {load['p99']} | "
-            f"≥ {TARGETS['load_qps']} q/s, no errors: {_mark(load['qps'] >= TARGETS['load_qps'] and load['errors'] == 0)} |",
+            f"| {load['requests']:,} | {load['errors']} | {load['qps']} | {load['p50']} | {load['p95']} | "
+            f"{load['p99']} | ≥ {TARGETS['load_qps']} q/s, no errors: "
+            f"{_mark(load['qps'] >= TARGETS['load_qps'] and load['errors'] == 0)} |",
         ]
     lines += [
         "",
@@ -265,9 +266,11 @@ def report(r: dict, command: str) -> str:
     for size in sizes:
         c = r["sizes"][size]["in_process"]
         lines.append(
-            f"| {int(size):,} | {c['queries']} | {c['embed']['p50']} | {c['baseline_rank']['p50']} / {c['baseline_rank']['p95']} | "
+            f"| {int(size):,} | {c['queries']} | {c['embed']['p50']} | "
+            f"{c['baseline_rank']['p50']} / {c['baseline_rank']['p95']} | "
             f"{c['service_rank']['p50']} / {c['service_rank']['p95']} | {c['service_search']['p50']} / "
-            f"{c['service_search']['p95']} | {c['ratio_rank_p50']}×; {c['ratio_search_p50']}× | {c['baseline_build_s']} s |")
+            f"{c['service_search']['p95']} | {c['ratio_rank_p50']}×; {c['ratio_search_p50']}× | "
+            f"{c['baseline_build_s']} s |")
     if len(sizes) > 1:
         small, large = r["sizes"][sizes[0]], big
         factor = int(sizes[-1]) / int(sizes[0])

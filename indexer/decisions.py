@@ -47,7 +47,8 @@ class Decisions:
 # -- extraction -------------------------------------------------------------------------------------
 _DECISION_HEAD = re.compile(
     r"^(?:Beslut|Beslut\s*[–—-]\s*.+|Förslag till beslut(?: .*)?|Beslutsförslag|Nämndens beslut|Styrelsens beslut|"
-    r"Utskottets förslag(?: till beslut)?|Överenskommelse|Kommunstyrelsens förslag|Förvaltningens förslag(?: till beslut)?|"
+    r"Utskottets förslag(?: till beslut)?|Överenskommelse|Kommunstyrelsens förslag|"
+    r"Förvaltningens förslag(?: till beslut)?|"
     r"Förslag till beslut i .+|"
     # a body's own decision or proposal: "Kommunstyrelsens beslut", "Arbetsutskottets förslag"
     r"[A-ZÅÄÖ][\wåäö&-]*(?:-? och [\wåäö-]+)?(?:nämnd|styrelse|utskott|fullmäktige|förvaltning|kontor|revision|"
@@ -89,7 +90,8 @@ def _units(lines: list[str]) -> list[str]:
             continue
         prev_end = current[-1] if current else ""
         starts = bool(re.match(r"^(?:\d{1,2}[.)]\s|[a-z][.)]\s|[-–•]\s)", s)) or bool(
-            re.match(r"^att\s", s) and (pending_blank or not prev_end or re.search(r"(?:[.;:]|[;,]\s*(?:samt|och))$", prev_end)
+            re.match(r"^att\s", s) and (pending_blank or not prev_end
+                                         or re.search(r"(?:[.;:]|[;,]\s*(?:samt|och))$", prev_end)
                                          or _TRIGGER_TAIL.search(prev_end)))
         sentence_end = bool(re.search(r"[.!?:;]$", prev_end)) and not re.search(
             r"\b(?:t\.ex|bl\.a|m\.m|m\.fl|ca|nr|kap|resp|dvs|s)\.$", prev_end)

@@ -142,7 +142,6 @@ def pdf_front(data: bytes) -> PdfFront:
     import logging
 
     from pypdf import PdfReader
-
     from pypdf.errors import LimitReachedError
 
     from indexer.parse.pdf import RAISED_LIMITS_FACTOR, raised_limits

@@ -175,9 +175,11 @@ class PassageSplitter:
                 out_units.append(unit)
                 out_sizes.append(size)
                 continue
-            words = [(unit.start + a, unit.start + b) for a, b in (m.span() for m in _WORD.finditer(body[unit.start:unit.end]))]
+            spans = (m.span() for m in _WORD.finditer(body[unit.start:unit.end]))
+            words = [(unit.start + a, unit.start + b) for a, b in spans]
             word_sizes = self._count_pieces([body[a:b] for a, b in words])
             run_start, run_size, strength = None, 0, unit.strength
+            prev_end = unit.start  # set with run_start; read only while a run is open
             for (a, b), ws in zip(words, word_sizes):
                 if ws > piece:  # one enormous "word": cut it at token boundaries
                     if run_start is not None:

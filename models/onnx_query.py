@@ -204,7 +204,6 @@ def _write_sentencepiece(tokenizer_json: Path, out: Path) -> dict | None:
     """
     import base64
 
-    import sentencepiece
     from sentencepiece import sentencepiece_model_pb2 as model_pb2
     from tokenizers import Tokenizer
 
@@ -222,7 +221,8 @@ def _write_sentencepiece(tokenizer_json: Path, out: Path) -> dict | None:
     for i, (piece, score) in enumerate(vocab):
         entry = proto.pieces.add()
         entry.piece, entry.score = piece, score
-        entry.type = piece_type.UNKNOWN if i == unk_id else piece_type.CONTROL if special.get(piece) == i else piece_type.NORMAL
+        entry.type = (piece_type.UNKNOWN if i == unk_id
+                      else piece_type.CONTROL if special.get(piece) == i else piece_type.NORMAL)
     proto.trainer_spec.model_type = model_pb2.TrainerSpec.UNIGRAM
     proto.trainer_spec.vocab_size = len(vocab)
     proto.trainer_spec.unk_id = unk_id if unk_id is not None else -1

@@ -17,7 +17,6 @@ import numpy as np
 import yaml
 
 
-
 class Item(Protocol):
     """What topics read of an agenda item (``indexer.records.Item`` has it; models sit below the
     indexer, so they name the shape, not the class)."""
@@ -65,7 +64,7 @@ class TopicClassifier:
     max_cues: int = 2
 
     @classmethod
-    def from_file(cls, path: Path, embedder, **params) -> "TopicClassifier":
+    def from_file(cls, path: Path, embedder, **params) -> TopicClassifier:
         topics = load_topics(path)
         vectors = np.stack([embedder.embed_query(f"{t.label}: {t.description}") for t in topics])
         return cls(topics, vectors, **params)

@@ -21,7 +21,6 @@ import hashlib
 import hmac
 import re
 import smtplib
-import socket
 import sqlite3
 import ssl
 from collections.abc import Callable
@@ -191,7 +190,7 @@ def plan_digests(found: list[tuple[Alert, list[FeedEntry]]]) -> list[Digest]:
 def sign(alert: Alert, key: bytes) -> str:
     """The unsubscribe token of an alert: its id and an HMAC-SHA256 over id, address and creation
     time (standard library ``hmac``: nothing to expire or serialise, so no dependency is needed)."""
-    message = f"unsubscribe:{alert.id}:{alert.email}:{alert.created_at}".encode("utf-8")
+    message = f"unsubscribe:{alert.id}:{alert.email}:{alert.created_at}".encode()
     mac = hmac.new(key, message, hashlib.sha256).digest()[:20]
     return f"{alert.id}.{base64.urlsafe_b64encode(mac).decode('ascii').rstrip('=')}"
 
@@ -324,7 +323,7 @@ def send_digests(digests: list[Digest], messages: Callable[[Digest], EmailMessag
     finally:
         try:
             smtp.quit()
-        except (OSError, smtplib.SMTPException, socket.error):
+        except (OSError, smtplib.SMTPException):
             smtp.close()
     return refused
 

@@ -29,7 +29,8 @@ class FeedParams(SearchParams):
     """``/api/search``'s parameters; ``q`` may be left out when a filter is given (a feed of
     everything new from one body, say)."""
 
-    q: str | None = Field(None, max_length=MAX_QUERY_CHARS, description="Sökfråga; utan den: allt som filtren släpper igenom.")
+    q: str | None = Field(None, max_length=MAX_QUERY_CHARS,
+                          description="Sökfråga; utan den: allt som filtren släpper igenom.")
 
     @field_validator("q")
     @classmethod
@@ -37,7 +38,7 @@ class FeedParams(SearchParams):
         return value if value is None or value.strip() else None
 
     @model_validator(mode="after")
-    def _query_or_filter(self) -> "FeedParams":
+    def _query_or_filter(self) -> FeedParams:
         if self.q is None and self.filters().is_empty():
             raise ValueError("ange en sökfråga (q) eller minst ett filter (t.ex. body)")
         return self
@@ -72,7 +73,8 @@ class FeedEntry:
     @property
     def place(self) -> str:
         """"Regionstyrelsen · 2024-05-29 · § 12"."""
-        label = f"§ {self.paragraph}" if self.paragraph is not None else (f"punkt {self.number}" if self.number else None)
+        label = (f"§ {self.paragraph}" if self.paragraph is not None
+                 else (f"punkt {self.number}" if self.number else None))
         return " · ".join(p for p in (self.body or self.organisation, self.date, label) if p)
 
     @property
@@ -126,7 +128,8 @@ def describe(params: FeedParams) -> str:
 
 def entry_html(entry: FeedEntry, base_url: str) -> str:
     """An entry's content: where, what was decided or proposed, the matching text, the link."""
-    lines = [f"<p>{escape(entry.place)}{' · ' + escape(entry.organisation) if entry.organisation and entry.body else ''}</p>"]
+    organisation = " · " + escape(entry.organisation) if entry.organisation and entry.body else ""
+    lines = [f"<p>{escape(entry.place)}{organisation}</p>"]
     if entry.decisions:
         items = "".join(f"<li>{escape(d)}</li>" for d in entry.decisions)
         lines.append(f"<p><strong>{escape(entry.decision_label)}:</strong></p><ul>{items}</ul>")

@@ -132,7 +132,8 @@ def find_body(text: str, family: str, kind: str | None) -> tuple[str | None, boo
 # and signs with its organisation ("Samhällsanalys, Region Dalarna").
 _BODY_FIELD = re.compile(r"(?:^|\s)(?:Organisation|Organ|Nämnd|Beslutsinstans|Instans|Beslutande organ)"
                          r"(?:\s*:\s*|\s{2,}|\t+)(.+)$")  # "Organ: X", or a layout's box "Organ      X"
-_ADOPTED_BY = re.compile(r"\b(?:[Aa]ntagen|[Aa]ntaget|[Ff]astställd|[Ff]astställt|[Bb]eslutad|[Bb]eslutat)\s+av\s+(.+)$")
+_ADOPTED_BY = re.compile(
+    r"\b(?:[Aa]ntagen|[Aa]ntaget|[Ff]astställd|[Ff]astställt|[Bb]eslutad|[Bb]eslutat)\s+av\s+(.+)$")
 _WRITTEN_BY = re.compile(r"\b(?:skapad|framtagen|framtaget|utarbetad|upprättad|sammanställd)\s+av\s+"
                          r"([A-ZÅÄÖ][\wåäö-]*(?:\s+(?:och\s+)?[\wåäö-]+){0,3}),\s+(.+)$")
 

@@ -15,7 +15,7 @@ _ORG_PATTERNS = [
     re.compile(r"\b(Landstinget [A-ZÅÄÖ][a-zåäö]+)\b"),
 ]
 _NOT_ORG_WORDS = {"Jämtlands", "Västernorrlands", "Sveriges", "Svenska", "Nationella", "Norra", "Södra", "Hela",
-                  "Varje", "Denna", "Samma", "Vilken", "Annan", "Egen", "Vår", "Er", "Din", "Varje", "Ingen"}
+                  "Varje", "Denna", "Samma", "Vilken", "Annan", "Egen", "Vår", "Er", "Din", "Ingen"}
 
 
 def _org_name(pattern_index: int, match: re.Match) -> str | None:

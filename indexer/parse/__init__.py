@@ -28,7 +28,7 @@ class RawText:
     ocr_confidence: float | None = None  # Tesseract's mean word confidence, 0–100
 
 
-def read_bytes(data: bytes, fmt: str, ocr: "OcrOptions | None" = None) -> RawText:
+def read_bytes(data: bytes, fmt: str, ocr: OcrOptions | None = None) -> RawText:
     """Turn the bytes of a file in format ``fmt`` (txt, md, html, pdf, docx) into text; ``ocr``:
     whether and how a PDF without a text layer is read by OCR (None: refused)."""
     if fmt == "pdf":

@@ -121,7 +121,8 @@ def repair_paragraph_signs(pages: list[str]) -> list[str]:
         return pages
     repaired = list(pages)
     for page in sorted({p for p, _ in found}):
-        repaired[page] = _SIGN_CANDIDATE.sub(lambda m: f"§ {m.group('number')}{m.group('suffix') or ''}", repaired[page])
+        repaired[page] = _SIGN_CANDIDATE.sub(lambda m: f"§ {m.group('number')}{m.group('suffix') or ''}",
+                                             repaired[page])
     return repaired
 
 

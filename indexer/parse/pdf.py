@@ -2,9 +2,10 @@
 
 Encrypted PDFs that need a password, and corrupt or truncated files are rejected with a clear
 reason; a file that is no PDF says what it is (an HTML error page, with its title). A valid PDF
-that trips one of pypdf's resource limits is read again with raised limits, then by pdftotext. Lines that repeat at the top or bottom of most pages
-(running headers and footers) are removed here, where page boundaries are still known; pages are
-joined with a form feed so that segmentation knows each item's page.
+that trips one of pypdf's resource limits is read again with raised limits, then by pdftotext.
+Lines that repeat at the top or bottom of most pages (running headers and footers) are removed
+here, where page boundaries are still known; pages are joined with a form feed so that
+segmentation knows each item's page.
 
 Why pypdf, measured on the five labelled PDFs of ``tests/data/corpus-dev`` (177 pages): the exact
 § sequence and the sections came out alike with pypdf, pdfplumber and poppler's ``pdftotext``;
@@ -21,7 +22,6 @@ import io
 import logging
 import re
 from collections import Counter
-
 from typing import TYPE_CHECKING
 
 from indexer.parse import ParseError, RawText
@@ -41,7 +41,7 @@ _LIMITS = ("stream_parsing_work_maximum_count", "stream_decoding_work_maximum_le
            "image_maximum_buffer_size", "xform_maximum_invocations_per_extraction", "page_tree_maximum_page_entries")
 
 
-def read_pdf(data: bytes, ocr: "OcrOptions | None" = None) -> RawText:
+def read_pdf(data: bytes, ocr: OcrOptions | None = None) -> RawText:
     """The text layer, pages joined by form feeds. A PDF without one is read by OCR as ``ocr``
     says (:mod:`indexer.parse.ocr`; None: the defaults, on), or refused saying why."""
     from pypdf.errors import LimitReachedError

@@ -58,6 +58,7 @@ def misnamed(data: bytes, suffix: str) -> str:
     if what is None:
         return f"not a {suffix.lstrip('.').upper()} file"
     if what.startswith("an HTML page"):
-        return (f"not a {suffix.lstrip('.').upper()} file: {what.replace('an HTML page', f'an HTML page named {suffix}', 1)}"
+        named = what.replace("an HTML page", f"an HTML page named {suffix}", 1)
+        return (f"not a {suffix.lstrip('.').upper()} file: {named}"
                 f"; the site probably returned a web page (an error page?) instead of the document")
     return f"not a {suffix.lstrip('.').upper()} file: {what} named {suffix}"

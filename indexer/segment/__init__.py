@@ -18,8 +18,13 @@ from indexer.segment.common import clean_inline, finish_text, short_title
 from indexer.segment.furniture import strip_furniture, strip_page_edges
 from indexer.segment.pages import assign_pages, split_pages
 from indexer.segment.portal import has_agenda_marks, is_agenda_page, is_portal, segment_agenda_page, segment_portal
-from indexer.segment.protocol import (declared_range, is_regulation, paragraph_candidates, segment_protocol,
-                                      select_paragraphs)
+from indexer.segment.protocol import (
+    declared_range,
+    is_regulation,
+    paragraph_candidates,
+    segment_protocol,
+    select_paragraphs,
+)
 from indexer.segment.sections import segment_sections
 
 FAMILIES = ("portal", "protocol", "agenda", "sections")

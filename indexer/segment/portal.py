@@ -139,7 +139,7 @@ def segment_agenda_page(lines: list[str]) -> list[Item]:
     marks = _agenda_marks(lines)
     items: list[Item] = []
     section: str | None = None
-    for k, (start, number, title, is_heading, is_item) in enumerate(marks):
+    for k, (start, number, title, _is_heading, is_item) in enumerate(marks):
         if not is_item:
             section = title
             continue

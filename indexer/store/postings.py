@@ -66,7 +66,7 @@ class Postings:
 
     @classmethod
     def build(cls, item_index: np.ndarray, lengths: np.ndarray, hash_blobs: list[bytes],
-              weight_blobs: list[bytes], item_count: int) -> "Postings":
+              weight_blobs: list[bytes], item_count: int) -> Postings:
         hashes = np.frombuffer(b"".join(hash_blobs), dtype=np.int64)
         weights = np.frombuffer(b"".join(weight_blobs), dtype=np.float32)
         per_item = np.fromiter((len(b) // 8 for b in hash_blobs), dtype=np.int64, count=len(hash_blobs))

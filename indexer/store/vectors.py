@@ -40,14 +40,15 @@ class PassageVectors:
     run_of_item: np.ndarray  # run of each item; -1: the item has no passages
 
     @classmethod
-    def build(cls, matrix: np.ndarray, passage_items: np.ndarray, rowids: np.ndarray) -> "PassageVectors":
+    def build(cls, matrix: np.ndarray, passage_items: np.ndarray, rowids: np.ndarray) -> PassageVectors:
         """``matrix`` rows ordered by item; ``passage_items``: each row's item rowid; ``rowids``:
         every item's rowid, ascending (an item's index is its position there)."""
         n_items = len(rowids)
         if len(matrix) == 0:
             empty = np.zeros(0, dtype=np.int64)
             ones = np.ones(matrix.shape[1], dtype=np.float32)
-            return cls(matrix, matrix.astype(np.int8), ones, ones.astype(np.float64), empty, empty, empty, np.full(n_items, -1, dtype=np.int64))
+            return cls(matrix, matrix.astype(np.int8), ones, ones.astype(np.float64), empty, empty, empty,
+                       np.full(n_items, -1, dtype=np.int64))
         starts = np.flatnonzero(np.r_[True, passage_items[1:] != passage_items[:-1]])
         ends = np.r_[starts[1:], len(matrix)]
         run_rowids = passage_items[starts]
