@@ -31,7 +31,8 @@ from indexer.store.opensearch import (
     facet_counts_from_response,
     facet_value_counts_body,
     facet_value_counts_from_response,
-    facet_values_from_source,
+    facet_values_body,
+    facet_values_from_fields,
     hit_item_id,
     faceted_search_body,
     filter_clauses,
@@ -414,10 +415,19 @@ def test_read_back_from_source():
     stored = stored_item_from_source(src)
     assert stored.id == items[0].id and stored.source == doc.source and stored.paragraph == 90
     assert stored.topics == ["t1", "t2"] and stored.decisions == ["att besluta 0"] and stored.year == 2021
-    values = facet_values_from_source(src)
-    assert values == {"organisation": ["Region Test"], "body": ["Regionstyrelsen"], "year": [2021],
-                      "topic": ["t1", "t2"], "doc_type": ["protokoll"], "date": ["2021-01-26"], "case_keys": []}
-    assert facet_values_from_source({"item_id": "x", "year": None, "body": ""})["body"] == []
+
+def test_facet_values_are_read_from_doc_values():
+    """Defect 5 (facet_values, e.g. the dates of a date-sorted search): one ids query answered from doc
+    values; each field as doc values hold it (a list), empty strings left out."""
+    body = facet_values_body(["a", "b"])
+    assert body["_source"] is False and body["size"] == 2 and body["query"] == {"ids": {"values": ["item:a", "item:b"]}}
+    assert set(body["docvalue_fields"]) == {"item_id", "organisation", "body", "year", "topics", "doc_type", "date",
+                                            "case_keys"}
+    fields = {"item_id": ["x"], "organisation": ["Region Test"], "body": [""], "year": [2021],
+              "topics": ["folkhälsa", "pandemi"], "date": ["2021-01-26"], "case_keys": ["k:1"]}
+    assert facet_values_from_fields(fields) == {
+        "organisation": ["Region Test"], "body": [], "year": [2021], "topic": ["folkhälsa", "pandemi"],
+        "doc_type": [], "date": ["2021-01-26"], "case_keys": ["k:1"]}
 
 
 # -- issue 20: token length, ef_search, template, rebuild settings, analysis choice ---------------

@@ -222,3 +222,13 @@ def test_a_refused_document_fails_alone_in_its_batch(osmem_clone, analyzer):
     stored = {Path(source).name for source in store.document_checksums()}
     assert stored == {files[0].name, files[2].name}
     store.close()
+
+
+def test_facet_values_are_one_search_from_doc_values(loaded, archive):
+    """The dates a date-sorted search orders by: one ids search, no mget of whole items."""
+    store, calls = loaded
+    ids = [item.id for _, items in archive for item in items]
+    values = store.facet_values(ids + ["no-such-item"])
+    assert calls == ["search"]
+    assert set(values) == set(ids)
+    assert values[archive[2][1][0].id]["date"] == ["2024-05-29"] and values[archive[1][1][0].id]["year"] == [2020]

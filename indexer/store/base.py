@@ -291,7 +291,8 @@ class Store(Protocol):
         """Items nearest the query vector (max over an item's passages), best first."""
 
     def facet_values(self, item_ids: list[str]) -> dict[str, dict[str, list[Any]]]:
-        """For each id: ``{facet: [values]}`` for every facet field, plus ``date`` and ``case_keys``; cheap, no text."""
+        """For each id: ``{facet: [values]}`` for every facet field, plus ``date`` and ``case_keys``; cheap, no text
+        (the values of a multi-valued field in no set order)."""
 
     def count_facet_values(self, item_ids: list[str]) -> dict[str, dict[Any, int]]:
         """For each facet field, how many of these items carry each value (unknown ids are left out)."""

@@ -782,17 +782,25 @@ def document_meta_from_source(src: dict[str, Any]) -> DocumentMeta:
     )
 
 
-def facet_values_from_source(src: dict[str, Any]) -> dict[str, list[Any]]:
-    def one(value: Any) -> list[Any]:
-        return [value] if value not in (None, "") else []
-
-    return {"organisation": one(src.get("organisation")), "body": one(src.get("body")),
-            "year": [src["year"]] if src.get("year") is not None else [], "topic": list(src.get("topics") or []),
-            "doc_type": one(src.get("doc_type")), "date": one(src.get("date")),
-            "case_keys": list(src.get("case_keys") or [])}
+#: What ``facet_values`` reads, from doc values (never ``_source``, which holds each item's text).
+FACET_DOCVALUE_FIELDS = ["item_id", "organisation", "body", "year", "topics", "doc_type", "date", "case_keys"]
 
 
-_FACET_SOURCE = ["item_id", "organisation", "body", "year", "topics", "doc_type", "date", "case_keys"]
+def facet_values_body(item_ids: list[str]) -> dict[str, Any]:
+    """The facet fields, dates and case keys of these items: one ids query answered from doc values."""
+    return {"size": len(item_ids), "_source": False, "track_total_hits": False,
+            "docvalue_fields": list(FACET_DOCVALUE_FIELDS), "query": {"ids": {"values": [item_doc_id(i) for i in item_ids]}}}
+
+
+def facet_values_from_fields(fields: dict[str, list[Any]]) -> dict[str, list[Any]]:
+    """``Store.facet_values`` of one hit of ``facet_values_body``. Doc values hold a multi-valued field
+    sorted and without repeats, so topics and case keys come in sorted order (not the item's)."""
+    def values(name: str) -> list[Any]:
+        return [v for v in fields.get(name, []) if v not in (None, "")]
+
+    return {"organisation": values("organisation"), "body": values("body"),
+            "year": [int(v) for v in values("year")], "topic": values("topics"), "doc_type": values("doc_type"),
+            "date": values("date"), "case_keys": values("case_keys")}
 
 
 def case_item_ids_body(case_key: str) -> dict[str, Any]:
@@ -1358,11 +1366,15 @@ class OpenSearchStore:
         return found
 
     def facet_values(self, item_ids: list[str]) -> dict[str, dict[str, list[Any]]]:
-        # From _source, not doc values: doc values sort a multi-valued field, and topics keep their order.
-        # Counting (the many-item read) goes through count_facet_values' aggregation instead.
+        found: dict[str, dict[str, list[Any]]] = {}
+        if self._index is None:
+            return found
+        self._flush_before_search()
         with self._errors("read facet values"):
-            found = self._mget([item_doc_id(i) for i in item_ids], _FACET_SOURCE)
-        return {src["item_id"]: facet_values_from_source(src) for src in found.values()}
+            for chunk in _chunks(list(dict.fromkeys(item_ids)), MAX_TERMS_IDS):
+                for hit in self.client.search(index=self.alias, body=facet_values_body(chunk))["hits"]["hits"]:
+                    found[hit_item_id(hit)] = facet_values_from_fields(hit.get("fields") or {})
+        return found
 
     def count_facet_values(self, item_ids: list[str]) -> dict[str, dict[Any, int]]:
         counts: dict[str, dict[Any, int]] = {facet: {} for facet in FACET_FIELDS}
