@@ -150,7 +150,7 @@ def _decisions_from_units(units: list[str], kind: str) -> list[tuple[str, str]]:
 
 
 def _section_body(lines: list[str], start: int) -> list[str]:
-    body = []
+    body: list[str] = []
     for line in lines[start:]:
         s = clean_inline(line).strip()
         key = s.rstrip(":").strip().lower()

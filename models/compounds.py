@@ -277,7 +277,7 @@ class HunspellCompounds:
         best_parts: tuple[Part, ...] = ()
 
         # tails[i] = list of (middle..., end) part lists for word[i:], fewest-parts first
-        memo: dict[int, list[tuple[Part, ...]]] = {}
+        memo: dict[tuple[int, int], list[tuple[Part, ...]]] = {}
 
         def tails(i: int, depth: int) -> list[tuple[Part, ...]]:
             if (i, depth) in memo:

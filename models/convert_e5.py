@@ -68,6 +68,7 @@ from pathlib import Path
 
 import numpy as np
 
+from models.onnx_query import export as export_onnx_query
 from models.paths import DEFAULT_EMBEDDING_MODEL
 
 #: Bumped whenever the converter's output changes, so that old folders are rebuilt.
@@ -625,9 +626,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     out_dir = convert(args.out, force=args.force, source=args.source)
     if not args.no_query_export:
-        from models.onnx_query import export
-
-        export(out_dir, force=args.force)
+        export_onnx_query(out_dir, force=args.force)
     return 0
 
 

@@ -27,6 +27,7 @@ from typing import Protocol, runtime_checkable
 
 import numpy as np
 
+from models.convert_e5 import ensure_model
 from models.paths import DEFAULT_EMBEDDING_MODEL
 
 log = logging.getLogger(__name__)
@@ -412,8 +413,6 @@ def _maybe_convert_default(path: Path) -> None:
     except OSError:
         return
     if is_default and not (path / "modules.json").exists():
-        from models.convert_e5 import ensure_model
-
         log.info("converting the default embedding model into %s", path)
         ensure_model(path)
 

@@ -32,6 +32,7 @@ from html import escape
 from pathlib import Path
 
 from search_api.feeds import FeedEntry, FeedParams, describe, newest_matches
+from search_api.query import understand
 
 ALERTS_DB = "alerts.sqlite"
 FREQUENCIES = ("daily", "weekly")
@@ -340,8 +341,6 @@ def _smtp_reason(exc: Exception) -> str:
 
 def query_has_words(params: FeedParams, analyzer) -> bool:
     """Whether the saved query leaves anything to search for once its question frame is taken off."""
-    from search_api.query import understand
-
     return params.q is None or bool(analyzer.query(understand(params.q).subject).terms())
 
 

@@ -13,6 +13,7 @@ import re
 import zipfile
 
 from indexer.parse import ParseError, RawText
+from indexer.parse.sniff import what_it_is
 
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 _HEADING = re.compile(r"^(?:heading|rubrik|überschrift|otsikko)\s*(\d)", re.I)
@@ -22,8 +23,6 @@ def read_docx(data: bytes) -> RawText:
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
     except zipfile.BadZipFile as exc:
-        from indexer.parse.sniff import what_it_is
-
         what = what_it_is(data)
         if what and what.startswith("an HTML page"):
             what = what.replace("an HTML page", "an HTML page named .docx", 1) + (

@@ -22,12 +22,11 @@ import io
 import logging
 import re
 from collections import Counter
-from typing import TYPE_CHECKING
 
 from indexer.parse import ParseError, RawText
-
-if TYPE_CHECKING:
-    from indexer.parse.ocr import OcrOptions
+from indexer.parse.ocr import OcrOptions, ocr_pdf
+from indexer.parse.sniff import misnamed, what_it_is
+from indexer.segment.common import is_label
 
 log = logging.getLogger(__name__)
 
@@ -48,8 +47,6 @@ def read_pdf(data: bytes, ocr: OcrOptions | None = None) -> RawText:
 
     head = data[:1024].lstrip()
     if not head.startswith(b"%PDF-"):
-        from indexer.parse.sniff import misnamed, what_it_is
-
         raise ParseError(misnamed(data, ".pdf") if what_it_is(data) else "not a PDF file (no %PDF- header)")
     if b"%%EOF" not in data[-2048:]:
         raise ParseError("truncated or corrupt PDF (no %%EOF end marker)")
@@ -68,8 +65,6 @@ def read_pdf(data: bytes, ocr: OcrOptions | None = None) -> RawText:
     if not pages:
         raise ParseError("corrupt PDF (no pages)")
     if not any(p.strip() for p in pages):
-        from indexer.parse.ocr import OcrOptions, ocr_pdf
-
         ocr = ocr or OcrOptions()
         if not ocr.enabled:
             raise ParseError("PDF has no text layer (scanned images?); OCR is turned off (MOTESOK_OCR=off)")
@@ -155,8 +150,6 @@ def _key(line: str) -> str:
 
 def _repeatable(key: str) -> bool:
     """Lines that may be running headers: not paragraph heads or section labels of the text."""
-    from indexer.segment.common import is_label
-
     return 4 <= len(key) <= 120 and not key.startswith("§") and not is_label(key)
 
 

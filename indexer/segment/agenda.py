@@ -56,7 +56,8 @@ def table_items(lines: list[str]) -> list[Item]:
         parts = [p for p in parts if p]
         if not parts:
             continue
-        title_parts, rest = [], []
+        title_parts: list[str] = []
+        rest: list[str] = []
         for p in parts:
             (rest if rest or _TIME.match(p) else title_parts).append(p)
         title = re.sub(r"(\w)- (?!och |eller |samt |&)(\w)", r"\1\2", " ".join(title_parts)).strip()

@@ -21,7 +21,7 @@ import re
 from dataclasses import dataclass
 
 from indexer.records import Item
-from indexer.segment.common import clean_inline, finish_text, is_label, read_title
+from indexer.segment.common import clean_inline, finish_text, is_label, read_title, short_title
 from indexer.segment.furniture import is_toc_line
 
 # A paragraph heading at a line start: optional Markdown (``## **``, ``- ``), an optional body
@@ -332,8 +332,6 @@ def segment_protocol(lines: list[str], whole_protocol: bool = False) -> list[Ite
         title, cases, _ = _head(lines, c)
         text = finish_text(block)
         if not title:
-            from indexer.segment.common import short_title
-
             body = "\n".join(block[1:])
             title = short_title(body) or f"§ {c.number}"
             derived = True
