@@ -219,7 +219,7 @@ def test_a_failing_rebuild_keeps_the_alias(target, tmp_path, analyzer):
 def test_a_finished_rebuild_deletes_older_abandoned_indices_only(target):
     """Left by killed rebuilds: older unfinished indices go when a rebuild finishes; a newer one
     (a rebuild started later, maybe still writing) stays."""
-    from indexer.store.opensearch import versioned_index_name
+    from indexer.store.opensearch_requests import versioned_index_name
     from tests.store_conformance import DIM, EMBEDDING_MODEL
 
     client = target.client()

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from indexer.store.base import FACET_FIELDS, PARTS_NEAR, Filters, KeywordQuery
-from indexer.store.opensearch import (
+from indexer.store.opensearch_requests import (
     match_clause,
     FALLBACK_TEXT_ANALYZER,
     KIND_ITEM,

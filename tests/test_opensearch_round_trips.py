@@ -16,8 +16,8 @@ from indexer.store.sqlite import StoreError
 from tests.store_conformance import DIM, EMBEDDING_MODEL, archive, kq, unit  # noqa: F401
 
 opensearchpy = pytest.importorskip("opensearchpy")
-from indexer.store.opensearch import (  # noqa: E402
-    OpenSearchStore,
+from indexer.store.opensearch import OpenSearchStore  # noqa: E402
+from indexer.store.opensearch_requests import (  # noqa: E402
     initial_k,
     keyword_query_body,
     knn_query_body,

@@ -22,7 +22,8 @@ from indexer.store.sqlite import StoreError
 from motesok.config import Settings
 
 pytest.importorskip("opensearchpy")
-from indexer.store.opensearch import OpenSearchStore, client_options  # noqa: E402
+from indexer.store.opensearch import OpenSearchStore  # noqa: E402
+from indexer.store.opensearch_requests import client_options  # noqa: E402
 
 OPENSSL = shutil.which("openssl")
 pytestmark = pytest.mark.skipif(OPENSSL is None, reason="the openssl command is needed to make test certificates")

@@ -31,6 +31,7 @@ from tests.store_conformance import (  # noqa: F401
 
 opensearchpy = pytest.importorskip("opensearchpy")
 from indexer.store import opensearch as os_store  # noqa: E402
+from indexer.store import opensearch_requests as os_requests  # noqa: E402
 from indexer.store.opensearch import OpenSearchStore  # noqa: E402
 
 LIVE_URL = os.environ.get("MOTESOK_OPENSEARCH_URL")
@@ -57,7 +58,7 @@ def _live_settings(alias: str):
 
 def _live_cleanup(store: OpenSearchStore) -> None:
     store.client.indices.delete(index=f"{store.alias}-v*", ignore_unavailable=True)
-    store.client.indices.delete_index_template(name=os_store.template_name(store.alias), ignore=404)
+    store.client.indices.delete_index_template(name=os_requests.template_name(store.alias), ignore=404)
 
 
 # -- the conformance suite -----------------------------------------------------------------------
@@ -233,7 +234,7 @@ def test_bulk_failures_are_reported_and_the_rest_is_written(open_store, archive)
         ("fel", "fel dimension", [], [[1.0, 0.0, 0.0]]),  # 3 dimensions in a 4-dimensional index
     ])
     failures = store.write_documents([(bad_doc, bad_items), (good_doc, good_items)])
-    assert [f.id for f in failures] == [os_store.passage_doc_id(bad_items[1].id, 0)]
+    assert [f.id for f in failures] == [os_requests.passage_doc_id(bad_items[1].id, 0)]
     assert failures[0].document_id == bad_doc.id and failures[0].status == 400
     assert "dimension" in failures[0].error.lower()
     assert store.failures == failures
@@ -250,7 +251,7 @@ def test_failed_write_raises_and_keeps_the_previous_checksum(open_store, archive
     broken_doc, broken_items = make_document("rs-2021.txt", checksum="c2", items=[
         ("ny", "ny", [], [[1.0, 0.0]]),
     ])
-    with pytest.raises(StoreError, match=os_store.passage_doc_id(broken_items[0].id, 0)):
+    with pytest.raises(StoreError, match=os_requests.passage_doc_id(broken_items[0].id, 0)):
         store.write_document(broken_doc, broken_items)
     assert store.document_checksums()[doc.source][1] == "c1"
     missing_doc, missing_items = make_document("rs-2021.txt", checksum="c3", items=[("x", "x", [], [unit(1, 0, 0, 0)])])
@@ -329,7 +330,7 @@ def test_a_bulk_into_a_deleted_versioned_index_recreates_it_strictly_mapped(open
     mapping = store.client.indices.get_mapping(index=racing)[racing]["mappings"]
     assert mapping["dynamic"] == "strict"
     assert mapping["properties"]["vector"]["type"] == "knn_vector"
-    assert mapping["properties"]["title_terms"]["analyzer"] == os_store.TERMS_ANALYZER
+    assert mapping["properties"]["title_terms"]["analyzer"] == os_requests.TERMS_ANALYZER
     assert list(store.client.indices.get_alias(name=store.alias)) == [serving]
     with pytest.raises(opensearchpy.exceptions.RequestError, match="strict"):
         store.client.index(index=racing, body={"not_a_field": 1})
@@ -401,7 +402,7 @@ def test_plain_analysis_is_the_default_and_needs_no_files(osmem_clone):
         analysis = store.client.indices.get_settings(index=index)[index]["settings"]["index"]["analysis"]
         assert "_path" not in str(analysis)
         mapping = store.client.indices.get_mapping(index=index)[index]["mappings"]["properties"]
-        assert mapping["text"]["analyzer"] == os_store.FALLBACK_TEXT_ANALYZER
+        assert mapping["text"]["analyzer"] == os_requests.FALLBACK_TEXT_ANALYZER
     finally:
         store.close()
     swedish = settings.model_copy(update={"opensearch_analysis": "swedish", "opensearch_index": "motesok-sv"})
@@ -503,7 +504,7 @@ def test_an_index_from_before_typed_decisions_gets_the_field(open_store, archive
     del old_body["mappings"]["properties"]["decision_kind"]
     first.client.indices.delete(index=index)
     # such an index also predates the template of versioned indices (which would add the field)
-    first.client.indices.delete_index_template(name=os_store.template_name(first.alias))
+    first.client.indices.delete_index_template(name=os_requests.template_name(first.alias))
     first.client.indices.create(index=index, body={**old_body, "aliases": {first.alias: {}}})
     assert "decision_kind" not in first.client.indices.get_mapping(index=index)[index]["mappings"]["properties"]
     reopened = open_store()
@@ -526,10 +527,10 @@ def test_an_index_from_before_weighted_terms_keeps_scoring_per_field(open_store,
     del old_body["settings"]["index"]["similarity"]
     old_body["mappings"]["_source"] = {"excludes": ["vector"]}
     first.client.indices.delete(index=index)
-    first.client.indices.delete_index_template(name=os_store.template_name(first.alias))
+    first.client.indices.delete_index_template(name=os_requests.template_name(first.alias))
     first.client.indices.create(index=index, body={**old_body, "aliases": {first.alias: {}}})
     doc, items = archive[0]  # written by the old store version: no weighted_terms
-    actions = os_store.item_actions(index, doc, items, "old") + [os_store.document_action(index, doc, "old")]
+    actions = os_requests.item_actions(index, doc, items, "old") + [os_requests.document_action(index, doc, "old")]
     for action in actions:
         action["_source"].pop("weighted_terms", None)
     opensearchpy.helpers.bulk(first.client, actions, refresh=True)
@@ -573,7 +574,7 @@ def test_no_permission_for_templates_is_not_fatal(osmem_clone, archive, monkeypa
 def test_an_index_from_before_pages_and_originals_gets_the_fields(open_store, archive):
     """An index created before page numbers, § labels, url, personnummer counts and OCR marks
     (strict mapping) takes the fields when opened, and stores them from the next write."""
-    added = {**os_store.ADDED_FIELDS_DOCUMENT, **os_store.ADDED_FIELDS_ITEM}
+    added = {**os_requests.ADDED_FIELDS_DOCUMENT, **os_requests.ADDED_FIELDS_ITEM}
     first = open_store()
     doc, items = archive[0]
     first.write_document(doc, items)
@@ -582,7 +583,7 @@ def test_an_index_from_before_pages_and_originals_gets_the_fields(open_store, ar
     for name in added:
         del old_body["mappings"]["properties"][name]
     first.client.indices.delete(index=index)
-    first.client.indices.delete_index_template(name=os_store.template_name(first.alias))
+    first.client.indices.delete_index_template(name=os_requests.template_name(first.alias))
     first.client.indices.create(index=index, body={**old_body, "aliases": {first.alias: {}}})
     assert not set(added) & set(first.client.indices.get_mapping(index=index)[index]["mappings"]["properties"])
     reopened = open_store()
