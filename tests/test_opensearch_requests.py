@@ -9,7 +9,7 @@ from datetime import datetime, timezone
 import numpy as np
 import pytest
 
-from indexer.store.base import FACET_FIELDS, PARTS_NEAR, Filters, KeywordQuery
+from indexer.store.base import PARTS_NEAR, Filters, KeywordQuery
 from indexer.store.opensearch_requests import (
     match_clause,
     FALLBACK_TEXT_ANALYZER,
@@ -26,15 +26,14 @@ from indexer.store.opensearch_requests import (
     best_passage_per_item,
     collect_failures,
     document_action,
+    document_checksums_body,
     document_doc_id,
-    facet_aggregations,
-    facet_counts_from_response,
+    document_items_body,
     facet_value_counts_body,
     facet_value_counts_from_response,
     facet_values_body,
     facet_values_from_fields,
     hit_item_id,
-    faceted_search_body,
     filter_clauses,
     filtered_ids_body,
     index_body,
@@ -296,39 +295,6 @@ def test_filtered_ids_newest_first_then_document_order():
 
 # -- facets and statistics ---------------------------------------------------------------------------
 
-def test_facet_aggregations_are_disjunctive():
-    filters = Filters(body=("A",), year=(2021,), date_from="2020-01-01")
-    aggs = facet_aggregations(filters)
-    assert set(aggs) == set(FACET_FIELDS)
-    body_filter = aggs["body"]["filter"]["bool"]["filter"]
-    assert {"terms": {"body": ["A"]}} not in body_filter  # its own filter is left out
-    assert {"terms": {"year": [2021]}} in body_filter and {"range": {"date": {"gte": "2020-01-01"}}} in body_filter
-    year_filter = aggs["year"]["filter"]["bool"]["filter"]
-    assert {"terms": {"body": ["A"]}} in year_filter and {"terms": {"year": [2021]}} not in year_filter
-    topic_filter = aggs["topic"]["filter"]["bool"]["filter"]
-    assert {"terms": {"body": ["A"]}} in topic_filter and {"terms": {"year": [2021]}} in topic_filter
-    assert aggs["topic"]["aggs"]["values"]["terms"]["field"] == "topics"
-    assert facet_aggregations(Filters())["body"]["filter"] == {"match_all": {}}
-
-
-def test_faceted_search_filters_hits_with_post_filter():
-    body = faceted_search_body(kq("budget"), Filters(body=("A",)))
-    assert body["post_filter"] == {"bool": {"filter": [{"terms": {"body": ["A"]}}]}}
-    assert body["query"]["bool"]["filter"] == [{"term": {"kind": KIND_ITEM}}]
-    assert body["query"]["bool"]["must"][0]["bool"]["minimum_should_match"] == 1
-    assert "post_filter" not in faceted_search_body(None, Filters())
-    assert faceted_search_body(None, Filters())["query"]["bool"]["must"] == []
-
-
-def test_facet_counts_from_response():
-    response = {"aggregations": {
-        "body": {"doc_count": 5, "values": {"buckets": [{"key": "A", "doc_count": 3}, {"key": "B", "doc_count": 2}]}},
-        "year": {"doc_count": 5, "values": {"buckets": [{"key": 2021, "doc_count": 5}]}},
-    }}
-    counts = facet_counts_from_response(response)
-    assert counts["body"] == {"A": 3, "B": 2} and counts["year"] == {2021: 5} and counts["topic"] == {}
-
-
 def test_stats_body_and_response():
     body = stats_body()
     assert body["size"] == 0
@@ -495,7 +461,7 @@ def test_client_options_pass_the_ca_file_and_no_hostname_flag():
 def test_candidates_and_facets_never_read_source():
     """Defect 5: candidate and facet reads take ids and facet fields from doc values, never _source."""
     for body in (keyword_query_body(kq("budget"), Filters(), 10), filtered_ids_body(Filters(), 10),
-                 knn_query_body(unit(1, 0, 0, 0), Filters(), 10), faceted_search_body(None, Filters())):
+                 knn_query_body(unit(1, 0, 0, 0), Filters(), 10), facet_values_body(["a"])):
         assert body["_source"] is False and "item_id" in body["docvalue_fields"]
     assert hit_item_id({"fields": {"item_id": ["x"]}}) == "x"
 
@@ -526,3 +492,12 @@ def test_keyword_scoring_field_and_similarity():
     doc, items = make_document("d", items=[("budget ram", "text om budget", [], [unit(1, 0, 0, 0)])])
     source_doc = item_actions("i", doc, items, "g")[0]["_source"]
     assert source_doc["weighted_terms"] == [source_doc["title_terms"]] * 4 + [source_doc["text_terms"]]
+
+
+def test_document_reads_are_sorted_kind_filtered_searches():
+    checksums = document_checksums_body()
+    assert checksums["query"]["bool"]["filter"] == [{"term": {"kind": "document"}}]
+    assert checksums["_source"] == ["source", "document_id", "checksum"] and checksums["sort"] == [{"document_id": "asc"}]
+    items = document_items_body("d1")
+    assert items["query"]["bool"]["filter"] == [{"term": {"kind": KIND_ITEM}}, {"term": {"document_id": "d1"}}]
+    assert items["sort"] == [{"position": "asc"}]

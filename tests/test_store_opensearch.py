@@ -282,18 +282,6 @@ def test_query_vector_of_wrong_dimension_is_refused(open_store):
         store.vector_search([1.0, 0.0, 0.0], Filters(), 5)
 
 
-def test_disjunctive_facet_counts(open_store, archive):
-    store = open_store()
-    _load(store, archive)
-    counts = store.facet_counts(Filters(body=("Regionstyrelsen",)))
-    # the body facet ignores its own filter; the others count only Regionstyrelsen's items
-    assert counts["body"] == {"Regionstyrelsen": 3, "Hälso- och sjukvårdsnämnden": 2, "Kommunstyrelsen": 1}
-    assert counts["year"] == {2021: 3}
-    assert counts["topic"]["ekonomi"] == 1
-    with_query = store.facet_counts(Filters(), kq("budget"))
-    assert with_query["organisation"] == {"Region Test": 2, "Göteborgs Stad": 1}
-
-
 def test_paging_with_search_after(open_store, archive, monkeypatch):
     store = open_store()
     _load(store, archive)

@@ -47,9 +47,9 @@ from indexer.store.opensearch_requests import (
     FINISH_TIMEOUT_S, FTS5_SIMILARITY, MAX_TERMS_IDS, MAX_WINDOW, MGET_CHUNK, PAGE_SIZE, TERMS_ANALYZER,
     WEIGHTED_FIELD, alias_swap_actions, best_passage_per_item, BulkFailure, case_item_ids_body, chunks,
     client_options, client_url, collect_failures, document_action, document_checksums_body, document_doc_id,
-    document_items_body, document_meta_from_source, document_query, error_reason, facet_counts_from_response,
+    document_items_body, document_meta_from_source, document_query, error_reason,
     facet_value_counts_body, facet_value_counts_from_response, facet_values_body, facet_values_from_fields,
-    faceted_search_body, filtered_ids_body, finish_settings, hit_item_id, index_body, index_template_body,
+    filtered_ids_body, finish_settings, hit_item_id, index_body, index_template_body,
     initial_k, item_actions, item_doc_id, keyword_hits, keyword_query_body, knn_query_body, leg_searches,
     LegKey, msearch_error, msearch_lines, redact_url, stale_query, stats_body, stats_from_response,
     stored_item_from_source, template_name, vector_cut_off, versioned_index_name,
@@ -617,15 +617,6 @@ class OpenSearchStore:
                     for value, count in values.items():
                         counts[facet][value] = counts[facet].get(value, 0) + count
         return counts
-
-    def facet_counts(self, filters: Filters, query: KeywordQuery | None = None) -> dict[str, dict[Any, int]]:
-        """Disjunctive facet counts computed by the cluster (an alternative to counting above the store)."""
-        if self._index is None:
-            return {facet: {} for facet in FACET_FIELDS}
-        self._flush_before_search()
-        with self._errors("count facets"):
-            return facet_counts_from_response(self.client.search(index=self.alias,
-                                                                 body=faceted_search_body(query, filters)))
 
     def get_items(self, item_ids: list[str]) -> list[StoredItem]:
         with self._errors("read items"):

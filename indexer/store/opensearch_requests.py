@@ -654,47 +654,6 @@ def filtered_ids_body(filters: Filters, size: int) -> dict[str, Any]:
     }
 
 
-def facet_aggregations(filters: Filters, size: int = FACET_SIZE) -> dict[str, Any]:
-    """Disjunctive facet counts: each facet's buckets are counted under every filter except its own
-    (so choosing one body still shows the counts of the other bodies); dates apply to all."""
-    aggs: dict[str, Any] = {}
-    for facet in FACET_FIELDS:
-        clauses = filter_clauses(filters.without(facet))
-        aggs[facet] = {
-            "filter": {"bool": {"filter": clauses}} if clauses else {"match_all": {}},
-            "aggs": {"values": {"terms": {"field": FACET_INDEX_FIELD[facet], "size": size}}},
-        }
-    return aggs
-
-
-def faceted_search_body(query: KeywordQuery | None, filters: Filters, size: int = 0,
-                        facet_size: int = FACET_SIZE) -> dict[str, Any]:
-    """A search whose hits pass all filters (``post_filter``) and whose aggregations are disjunctive
-    facet counts over the matches of ``query`` (all items when ``None``)."""
-    must = [match_clause(query)] if query and query.terms() else []
-    clauses = filter_clauses(filters)
-    body: dict[str, Any] = {
-        "size": size,
-        **ID_ONLY,
-        "track_total_hits": True,
-        "query": {"bool": {"must": must, "filter": [_kind(KIND_ITEM)]}},
-        "aggs": facet_aggregations(filters, facet_size),
-    }
-    if clauses:
-        body["post_filter"] = {"bool": {"filter": clauses}}
-    return body
-
-
-def facet_counts_from_response(response: dict[str, Any]) -> dict[str, dict[Any, int]]:
-    """``{facet: {value: count}}`` from the aggregations of ``faceted_search_body``."""
-    aggregations = response.get("aggregations", {})
-    out: dict[str, dict[Any, int]] = {}
-    for facet in FACET_FIELDS:
-        buckets = aggregations.get(facet, {}).get("values", {}).get("buckets", [])
-        out[facet] = {(int(b["key"]) if facet == "year" else b["key"]): b["doc_count"] for b in buckets}
-    return out
-
-
 def stats_body(size: int = FACET_SIZE) -> dict[str, Any]:
     """Counts per organisation/body/year over items, newest meeting date per body over documents."""
     terms = lambda field: {"terms": {"field": field, "size": size}}  # noqa: E731
