@@ -14,6 +14,8 @@ from functools import lru_cache
 
 import numpy as np
 
+from indexer.cases import number_key, parse_case_number, series_less_aliases
+from indexer.references import body_abbreviations, find_references, resolve_body
 from indexer.store.base import (
     FACET_FIELDS, Filters, KeywordQuery, Legs, LegsRequest, Scored, Store, StoredItem, relaxations, run_legs,
 )
@@ -389,8 +391,6 @@ class SearchService:
     def cases_for_number(self, raw: str, organisation: str | None = None) -> list[str]:
         """The keys of the indexed cases with this case number: in ``organisation`` (its name as
         stored), or in every organisation of the store."""
-        from indexer.cases import number_key, parse_case_number
-
         number = parse_case_number(raw.strip())
         if number is None:
             return []
@@ -416,8 +416,6 @@ class SearchService:
 
     def _case_aliases(self) -> dict[str, str]:
         """``indexer.cases.series_less_aliases`` over every key in the store (cached a minute)."""
-        from indexer.cases import series_less_aliases
-
         now = time.monotonic()
         cached = self._bodies_cache.get(_ALIASES)
         if cached is not None and now - cached[0] < BODIES_CACHE_SECONDS:
@@ -436,8 +434,6 @@ class SearchService:
                      mode: str = "hybrid") -> CaseSearchResponse:
         """Cases for a query: a case number finds its cases; other words rank items as the search
         does and their cases follow in that order."""
-        from indexer.cases import parse_case_number
-
         filters = filters or Filters()
         keys = self.cases_for_number(q, filters.organisation[0] if len(filters.organisation) == 1 else None)
         if parse_case_number(q.strip()) is None:  # a case number answers with its cases only, or none
@@ -466,8 +462,6 @@ class SearchService:
         Failing those, a protocol extract filed in the citing document (a bundle of handlingar
         carries the extracts it cites) with that date and § (``search_api.cases.extract_target``).
         """
-        from indexer.references import find_references, resolve_body
-
         found = find_references(item.text)
         if not found:
             return []
@@ -510,8 +504,6 @@ class SearchService:
     def _organisation_bodies(self, organisation: str | None) -> tuple[list[str], dict[str, str]]:
         """The organisation's bodies and the abbreviations that name them (cached for a minute:
         the item page asks on every view, the answer changes only with indexing)."""
-        from indexer.references import body_abbreviations
-
         now = time.monotonic()
         cached = self._bodies_cache.get(organisation)
         if cached is not None and now - cached[0] < BODIES_CACHE_SECONDS:
