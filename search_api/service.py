@@ -472,7 +472,8 @@ class SearchService:
         out = []
         for ref in found:
             body = resolve_body(ref.body, bodies, abbreviations) if ref.body else item.body
-            target = self._reference_target(item, body, ref.date, ref.paragraph) if body else None
+            # (an item of no known organisation resolves only within its own document)
+            target = self._reference_target(item, body, ref.date, ref.paragraph) if body and item.organisation else None
             if target is None:
                 target = case_views.extract_target(item, siblings, ref.date, ref.paragraph)
             out.append({"text": ref.text, "start": ref.start, "end": ref.end, "body": body, "date": ref.date,
