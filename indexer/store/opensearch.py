@@ -31,28 +31,83 @@ import logging
 import re
 import time
 import uuid
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator
+from typing import Any
 
 import numpy as np
 
 from indexer.records import DocumentMeta, IndexedItem
 from indexer.store.base import (
-    FACET_FIELDS, Filters, KeywordQuery, Legs, LegsRequest, Scored, StoredItem, StoreStats, count_values,
-    document_times, utc_now,
+    FACET_FIELDS,
+    Filters,
+    KeywordQuery,
+    Legs,
+    LegsRequest,
+    Scored,
+    StoredItem,
+    StoreStats,
+    count_values,
+    document_times,
+    utc_now,
 )
 from indexer.store.opensearch_requests import (
-    ADDED_FIELDS_DOCUMENT, ADDED_FIELDS_ITEM, ANALYSIS_DIR_IN_CLUSTER, BULK_CHUNK, DELETE_GRACE_S,
-    FINISH_TIMEOUT_S, FTS5_SIMILARITY, MAX_TERMS_IDS, MAX_WINDOW, MGET_CHUNK, PAGE_SIZE, TERMS_ANALYZER,
-    WEIGHTED_FIELD, alias_swap_actions, best_passage_per_item, BulkFailure, case_item_ids_body, chunks,
-    client_options, client_url, collect_failures, document_action, document_checksums_body, document_doc_id,
-    document_items_body, document_meta_from_source, document_query, error_reason,
-    facet_value_counts_body, facet_value_counts_from_response, facet_values_body, facet_values_from_fields,
-    filtered_ids_body, finish_settings, hit_item_id, index_body, index_template_body,
-    initial_k, item_actions, item_doc_id, keyword_hits, keyword_query_body, knn_query_body, leg_searches,
-    LegKey, msearch_error, msearch_lines, redact_url, stale_query, stats_body, stats_from_response,
-    stored_item_from_source, template_name, vector_cut_off, versioned_index_name,
+    ADDED_FIELDS_DOCUMENT,
+    ADDED_FIELDS_ITEM,
+    ANALYSIS_DIR_IN_CLUSTER,
+    BULK_CHUNK,
+    DELETE_GRACE_S,
+    FINISH_TIMEOUT_S,
+    FTS5_SIMILARITY,
+    MAX_TERMS_IDS,
+    MAX_WINDOW,
+    MGET_CHUNK,
+    PAGE_SIZE,
+    TERMS_ANALYZER,
+    WEIGHTED_FIELD,
+    BulkFailure,
+    LegKey,
+    alias_swap_actions,
+    best_passage_per_item,
+    case_item_ids_body,
+    chunks,
+    client_options,
+    client_url,
+    collect_failures,
+    document_action,
+    document_checksums_body,
+    document_doc_id,
+    document_items_body,
+    document_meta_from_source,
+    document_query,
+    error_reason,
+    facet_value_counts_body,
+    facet_value_counts_from_response,
+    facet_values_body,
+    facet_values_from_fields,
+    filtered_ids_body,
+    finish_settings,
+    hit_item_id,
+    index_body,
+    index_template_body,
+    initial_k,
+    item_actions,
+    item_doc_id,
+    keyword_hits,
+    keyword_query_body,
+    knn_query_body,
+    leg_searches,
+    msearch_error,
+    msearch_lines,
+    redact_url,
+    stale_query,
+    stats_body,
+    stats_from_response,
+    stored_item_from_source,
+    template_name,
+    vector_cut_off,
+    versioned_index_name,
 )
 from indexer.store.sqlite import StoreError
 
@@ -104,14 +159,15 @@ class OpenSearchStore:
         #: on an idle shard).
         self._unrefreshed: set[str] = set()
         if alias != alias.lower() or not alias or alias.startswith(("_", "-", "+")):
-            raise StoreError(f"the OpenSearch index alias {alias!r} is not a valid index name (lowercase, no leading _ - +)")
+            raise StoreError(f"the OpenSearch index alias {alias!r} is not a valid index name "
+                             f"(lowercase, no leading _ - +)")
         with self._errors("connect"):
             self.client.info()
         self._index = self._open_or_create()
 
     @classmethod
     def from_settings(cls, settings: Any, *, embedding_model: str | None = None, dim: int | None = None,
-                      analysis: dict[str, Any] | None = None) -> "OpenSearchStore":
+                      analysis: dict[str, Any] | None = None) -> OpenSearchStore:
         """Connect as configured (``MOTESOK_OPENSEARCH_*``); fails with ``StoreError`` naming the URL."""
         from opensearchpy import OpenSearch
 
@@ -234,7 +290,8 @@ class OpenSearchStore:
             # field until a --rebuild.
             log.warning("the index ranks keywords per field, not like SQLite; motesok index --rebuild "
                         "builds one that does", extra={"index": index})
-        added = {**ADDED_FIELDS_DOCUMENT, **ADDED_FIELDS_ITEM, WEIGHTED_FIELD: {"type": "text", "analyzer": TERMS_ANALYZER}}
+        added = {**ADDED_FIELDS_DOCUMENT, **ADDED_FIELDS_ITEM,
+                 WEIGHTED_FIELD: {"type": "text", "analyzer": TERMS_ANALYZER}}
         missing = {name: spec for name, spec in added.items() if name not in properties}
         if properties and missing:
             # an index built before decisions were typed, or before documents' times, page numbers,
@@ -327,7 +384,8 @@ class OpenSearchStore:
             self.client.transport.perform_request("GET", f"/_plugins/_knn/warmup/{index}", timeout=FINISH_TIMEOUT_S)
         except self._exc.TransportError as error:
             if isinstance(error, self._exc.ConnectionError):
-                raise StoreError(f"cannot reach OpenSearch at {self.url} (warm up {index}): {error_reason(error)}") from error
+                raise StoreError(f"cannot reach OpenSearch at {self.url} (warm up {index}): "
+                                 f"{error_reason(error)}") from error
             log.warning("k-NN warm-up failed; graphs load at the first search",
                         extra={"index": index, "error": error_reason(error)})
 
@@ -353,7 +411,7 @@ class OpenSearchStore:
                 self.client.indices.delete(index=name, ignore_unavailable=True)
 
     @contextmanager
-    def full_reindex(self) -> Iterator["OpenSearchStore"]:
+    def full_reindex(self) -> Iterator[OpenSearchStore]:
         """``with store.full_reindex(): ...write every document...`` — swaps on success, drops on error."""
         self.begin_full_reindex()
         try:
@@ -562,7 +620,10 @@ class OpenSearchStore:
         if query is None or request.vector_limit <= 0:
             return Legs(asked, keyword, [], [] if request.unfiltered and query is not None else None)
         unfiltered = leg("unfiltered", Filters()) if request.unfiltered else None
-        filtered = unfiltered if unfiltered is not None and request.filters.is_empty() else leg("vector", request.filters)
+        if unfiltered is not None and request.filters.is_empty():
+            filtered = unfiltered
+        else:
+            filtered = leg("vector", request.filters)
         return Legs(asked, keyword, filtered, unfiltered)
 
     def filtered_ids(self, filters: Filters, limit: int) -> list[str]:

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import copy
 import logging
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from datetime import datetime, timezone
-from typing import Any, Iterable, Iterator
+from datetime import UTC, datetime
+from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 import numpy as np
@@ -96,7 +97,7 @@ def passage_doc_id(item_id: str, index: int) -> str:
 
 def versioned_index_name(alias: str, now: datetime | None = None) -> str:
     """``{alias}-v{UTC timestamp to the microsecond}``: sortable, unique per build."""
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     return f"{alias}-v{now:%Y%m%d%H%M%S%f}"
 
 
@@ -430,7 +431,8 @@ def _error_text(error: Any) -> str:
     return str(error)
 
 
-def collect_failures(results: Iterable[tuple[bool, dict[str, Any]]], owners: dict[str, str] | None = None) -> list[BulkFailure]:
+def collect_failures(results: Iterable[tuple[bool, dict[str, Any]]],
+                     owners: dict[str, str] | None = None) -> list[BulkFailure]:
     """The failed actions among ``(ok, info)`` results of ``helpers.streaming_bulk``, in order.
 
     ``owners`` maps an action's ``_id`` to its document id, so a failure names its document.
@@ -536,12 +538,14 @@ def match_clause(query: KeywordQuery) -> dict[str, Any]:
         budget -= sum(len(terms) for terms in alternatives)
         if budget < 0 and words:
             break
-        options = [_term_present(terms[0]) if len(terms) == 1 else _terms_near(terms) for terms in alternatives if terms]
+        options = [_term_present(terms[0]) if len(terms) == 1 else _terms_near(terms)
+                   for terms in alternatives if terms]
         words.append({"bool": {"should": options, "minimum_should_match": 1}})
     return {"bool": {"should": words, "minimum_should_match": min(query.required(), len(words))}}
 
 
-def keyword_query_body(query: KeywordQuery, filters: Filters, size: int, weighted: bool = True) -> dict[str, Any] | None:
+def keyword_query_body(query: KeywordQuery, filters: Filters, size: int,
+                       weighted: bool = True) -> dict[str, Any] | None:
     """Items matching the query's words (``match_clause``), scored by all its terms with title
     matches weighted 4:1 over text, filters as filter clauses. ``None`` when the query has no terms."""
     should = keyword_clauses(query, weighted)
@@ -722,7 +726,8 @@ FACET_DOCVALUE_FIELDS = ["item_id", "organisation", "body", "year", "topics", "d
 def facet_values_body(item_ids: list[str]) -> dict[str, Any]:
     """The facet fields, dates and case keys of these items: one ids query answered from doc values."""
     return {"size": len(item_ids), "_source": False, "track_total_hits": False,
-            "docvalue_fields": list(FACET_DOCVALUE_FIELDS), "query": {"ids": {"values": [item_doc_id(i) for i in item_ids]}}}
+            "docvalue_fields": list(FACET_DOCVALUE_FIELDS),
+            "query": {"ids": {"values": [item_doc_id(i) for i in item_ids]}}}
 
 
 def facet_values_from_fields(fields: dict[str, list[Any]]) -> dict[str, list[Any]]:
