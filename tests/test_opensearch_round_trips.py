@@ -232,3 +232,26 @@ def test_facet_values_are_one_search_from_doc_values(loaded, archive):
     assert calls == ["search"]
     assert set(values) == set(ids)
     assert values[archive[2][1][0].id]["date"] == ["2024-05-29"] and values[archive[1][1][0].id]["year"] == [2020]
+
+
+def test_the_search_service_sends_its_legs_through_search_legs(osmem_clone, analyzer):
+    """The service asks for both legs at once (``run_legs``): a keyword search over the samples is one
+    ``_msearch`` for the legs, one search for the facet counts and ``mget``s of items — no leg alone."""
+    from indexer.pipeline import Indexer
+    from models.embeddings import HashingEmbedder
+    from motesok.config import Settings
+    from search_api.schemas import SearchParams
+    from search_api.service import RankingConfig, SearchService
+    from tests.conftest import CORPUS
+
+    embedder = HashingEmbedder()
+    store, calls = recorded_store(osmem_clone.url, embedding_model=embedder.name, dim=embedder.dim)
+    Indexer(store=store, analyzer=analyzer, embedder=embedder).run(sorted(CORPUS.glob("*.txt"))[:3])
+    service = SearchService(store, analyzer, embedder, RankingConfig.from_settings(Settings()))
+    service.search(SearchParams(q="budget", mode="keyword", group="none"))  # refreshes after the writes
+    calls.clear()
+    response = service.search(SearchParams(q="budget", mode="keyword", group="none"))
+    assert response.total > 0
+    assert calls.count("msearch") == 1 and calls.count("search") == 1
+    assert set(calls) == {"msearch", "search", "mget"}
+    store.close()
