@@ -155,7 +155,7 @@ identifier = st.one_of(any_text.filter(bool), st.text(string.hexdigits + "-", mi
 
 
 @FUZZ
-@given(kind=st.sampled_from(["items", "documents"]), ident=identifier, encode=st.booleans())
+@given(kind=st.sampled_from(["items", "documents", "cases"]), ident=identifier, encode=st.booleans())
 def test_item_and_document_routes(api_client, kind, ident, encode):
     path = quote(ident, safe="") if encode else quote(ident, safe="/:@!$&'()*+,;=")
     response = get(api_client, f"/api/{kind}/{path}")
@@ -170,16 +170,16 @@ def test_search_page(api_client, pairs):
 
 
 @FUZZ
-@given(ident=identifier)
-def test_permalink_page(api_client, ident):
-    response = get(api_client, "/punkt/" + quote(ident, safe=""))
+@given(ident=identifier, route=st.sampled_from(["/punkt/", "/arende/"]))
+def test_permalink_page(api_client, ident, route):
+    response = get(api_client, route + quote(ident, safe=""))
     assert response.status_code < 500
     if not response.headers["content-type"].startswith("application/json"):  # "/punkt/" alone: routing
         check_page(response)
 
 
 @FUZZ
-@given(route=st.sampled_from(["/api/search", "/api/export", "/"]),
+@given(route=st.sampled_from(["/api/search", "/api/export", "/api/cases", "/"]),
        parts=st.lists(st.tuples(st.sampled_from(["q", "mode", "body", "year", "date_from", "offset", "limit",
                                                    "sort", "format", "topic"]) | any_text, raw_bytes),
                       min_size=1, max_size=6))
@@ -194,7 +194,8 @@ def test_raw_query_strings(api_client, route, parts):
 
 
 @FUZZ
-@given(ident=raw_bytes.filter(bool), route=st.sampled_from(["/api/items/", "/api/documents/", "/punkt/"]))
+@given(ident=raw_bytes.filter(bool), route=st.sampled_from(["/api/items/", "/api/documents/", "/api/cases/",
+                                                            "/punkt/", "/arende/"]))
 def test_raw_path_bytes(api_client, ident, route):
     response = get(api_client, route + quote_from_bytes(ident, safe=""))
     if route.startswith("/api/"):
