@@ -183,7 +183,7 @@ class Indexer:
         # a twin later in the same batch is a duplicate of this one (should this one fail to be
         # stored, the twin is indexed at the next run)
         by_checksum[parsed.document.checksum] = source
-        return _Parsed(path, source, parsed, indexed, previous is not None, t0)
+        return _Parsed(path, source, parsed, indexed, previous is not None, t0, time.perf_counter() - t0)
 
     def _write(self, batch: list[_Parsed], summary: IndexSummary) -> None:
         """Store parsed documents: in one ``write_documents`` call where the store has it, else one
@@ -199,13 +199,13 @@ class Indexer:
                 except StoreError as exc:  # the old version stays, retried next run
                     self._fail(summary, f"{one.path}: not stored: {exc}", one.t0, one.source)
                     continue
-                self._stored(one, summary)
+                self._stored(one, summary, one.t0)  # written at once: its own time, the write included
             return
         try:
             failures = write_documents([(one.parsed.document, one.items) for one in batch])
         except StoreError as exc:  # the whole batch (e.g. the cluster went away): each keeps its old version
             for one in batch:
-                self._fail(summary, f"{one.path}: not stored: {exc}", one.t0, one.source)
+                self._fail(summary, f"{one.path}: not stored: {exc}", one.own_t0(), one.source)
             return
         refused: dict[str, list[str]] = {}
         for failure in failures:
@@ -215,13 +215,13 @@ class Indexer:
             if reasons:
                 more = f" (and {len(reasons) - 5} more)" if len(reasons) > 5 else ""
                 self._fail(summary, f"{one.path}: not stored: the store refused {len(reasons)} action(s): "
-                                    f"{'; '.join(reasons[:5])}{more}", one.t0, one.source)
+                                    f"{'; '.join(reasons[:5])}{more}", one.own_t0(), one.source)
             else:
-                self._stored(one, summary)
+                self._stored(one, summary, one.own_t0())
 
     @staticmethod
-    def _stored(one: _Parsed, summary: IndexSummary) -> None:
-        source, parsed, indexed, previous, t0 = one.source, one.parsed, one.items, one.previous, one.t0
+    def _stored(one: _Parsed, summary: IndexSummary, t0: float) -> None:
+        source, parsed, indexed, previous = one.source, one.parsed, one.items, one.previous
         summary.written.add(source)
         if previous:
             summary.changed += 1
@@ -252,7 +252,12 @@ class _Parsed:
     parsed: ParsedDocument
     items: list[IndexedItem]
     previous: bool  # the store held an earlier version
-    t0: float
+    t0: float  # when its file was started
+    seconds: float  # reading, parsing and embedding it took (the batch's later files not counted)
+
+    def own_t0(self) -> float:
+        """A start time whose elapsed time, now, is this file's own work (for its log line)."""
+        return time.perf_counter() - self.seconds
 
     @property
     def passages(self) -> int:
