@@ -15,7 +15,7 @@ from functools import lru_cache
 import numpy as np
 
 from indexer.cases import number_key, parse_case_number, series_less_aliases
-from indexer.references import body_abbreviations, find_references, resolve_body
+from indexer.references import body_abbreviations, find_references, is_generic_body, resolve_body
 from indexer.store.base import (
     FACET_FIELDS, Filters, KeywordQuery, Legs, LegsRequest, Scored, Store, StoredItem, relaxations, run_legs,
 )
@@ -456,11 +456,14 @@ class SearchService:
         ``Nämnden beslutade …, § 104``), each with the indexed item it points to, or none.
 
         Only within the item's organisation; a body's abbreviation is read from that organisation's
-        own bodies (and the case series their items carry); a reference without a body means the
-        citing document's body. With a date: the item with that § at that meeting. Without: the
-        item with that § in the citing document's year, when one meeting of that body has it.
-        Failing those, a protocol extract filed in the citing document (a bundle of handlingar
-        carries the extracts it cites) with that date and § (``search_api.cases.extract_target``).
+        own bodies (and the case series their items carry). A reference without a body means the
+        citing document's body, and without a date too, in a meeting record, its own meeting
+        (``justera protokollet förutom §§ 92, 96``); a generic body (``Nämnden beslutade``) is the
+        citing body when a date is given and names nothing without one. With a date: the item with
+        that § at that meeting. Without: the item with that § in the citing document's year, when
+        one meeting of that body has it. Failing those, a protocol extract filed in the citing
+        document (a bundle of handlingar carries the extracts it cites) with that date and §
+        (``search_api.cases.extract_target``).
         """
         found = find_references(item.text)
         if not found:
@@ -471,12 +474,22 @@ class SearchService:
             siblings = document[1] if document else []
         out = []
         for ref in found:
-            body = resolve_body(ref.body, bodies, abbreviations) if ref.body else item.body
+            date = ref.date
+            if ref.body is None:
+                body = item.body
+                if date is None and (item.doc_type or "") in case_views.MEETING_DOC_TYPES:
+                    date = item.date  # this meeting's own paragraphs
+            elif is_generic_body(ref.body):
+                body = item.body if date else None
+            else:
+                body = resolve_body(ref.body, bodies, abbreviations)
+            target = None
             # (an item of no known organisation resolves only within its own document)
-            target = self._reference_target(item, body, ref.date, ref.paragraph) if body and item.organisation else None
-            if target is None:
-                target = case_views.extract_target(item, siblings, ref.date, ref.paragraph)
-            out.append({"text": ref.text, "start": ref.start, "end": ref.end, "body": body, "date": ref.date,
+            if body and item.organisation:
+                target = self._reference_target(item, body, date, ref.paragraph)
+            if target is None and not (is_generic_body(ref.body) and not date):
+                target = case_views.extract_target(item, siblings, date, ref.paragraph)
+            out.append({"text": ref.text, "start": ref.start, "end": ref.end, "body": body, "date": date,
                         "paragraph": None if ref.paragraph is None else str(ref.paragraph),
                         "target": target.id if target else None,
                         "url": case_views.item_url(target.id) if target else None,
