@@ -15,7 +15,8 @@ from functools import lru_cache
 import numpy as np
 
 from indexer.cases import number_key, parse_case_number, series_less_aliases
-from indexer.references import body_abbreviations, find_references, is_generic_body, resolve_body
+from indexer.references import (body_abbreviations, find_handling_references, find_references, is_generic_body,
+                                own_handling_number, resolve_body)
 from indexer.store.base import (
     FACET_FIELDS, Filters, KeywordQuery, Legs, LegsRequest, Scored, Store, StoredItem, relaxations, run_legs,
 )
@@ -111,6 +112,8 @@ DECISION_DOC_TYPES = frozenset({"protokoll", "protokollsutdrag", "beslut"})
 
 #: items of one body and year read to resolve a reference without a date
 REFERENCE_CANDIDATES = 5000
+#: keyword hits read to find the handling a ``Handling 2023 nr 204`` names
+HANDLING_CANDIDATES = 50
 #: items read to learn an organisation's bodies and case series (facet values only)
 ORGANISATION_ITEMS_MAX = 200_000
 BODIES_CACHE_SECONDS = 60.0
@@ -466,7 +469,10 @@ class SearchService:
         (``search_api.cases.extract_target``).
         """
         found = find_references(item.text)
-        if not found:
+        # a handling's own number at its head cites nothing (a protocol's item cites the handling)
+        own = None if (item.doc_type or "") in case_views.MEETING_DOC_TYPES else own_handling_number(item.text)
+        handlings = [h for h in find_handling_references(item.text) if (h.year, h.number) != own]
+        if not found and not handlings:
             return []
         bodies, abbreviations = self._organisation_bodies(item.organisation)
         if siblings is None:
@@ -494,7 +500,27 @@ class SearchService:
                         "target": target.id if target else None,
                         "url": case_views.item_url(target.id) if target else None,
                         "title": target.title if target else None})
-        return out
+        for handling in handlings:
+            target = self._handling_target(item, handling.year, handling.number)
+            out.append({"text": handling.text, "start": handling.start, "end": handling.end, "body": None,
+                        "date": None, "paragraph": None, "target": target.id if target else None,
+                        "url": case_views.item_url(target.id) if target else None,
+                        "title": target.title if target else None})
+        return sorted(out, key=lambda r: r["start"])
+
+    def _handling_target(self, citing: StoredItem, year: int, number: int) -> StoredItem | None:
+        """The indexed handling of fullmäktige that prints ``Handling {year} nr {number}`` at its head,
+        in the citing item's organisation and another document; None unless one document does.
+        Found through the keyword index (the words of the number), confirmed on the head."""
+        if not citing.organisation or self.analyzer is None:
+            return None
+        query = replace(self.analyzer.query(f"Handling {year} nr {number}"), minimum_match=1_000)  # every word
+        hits = self.store.keyword_search(query, Filters(organisation=(citing.organisation,)), HANDLING_CANDIDATES)
+        found = [i for i in self.store.get_items([h.item_id for h in hits])
+                 if i.document_id != citing.document_id and own_handling_number(i.text) == (year, number)]
+        if len({i.document_id for i in found}) != 1:
+            return None
+        return min(found, key=lambda i: i.position)
 
     def _reference_target(self, citing: StoredItem, body: str, date: str | None,
                           paragraph: int | str | None) -> StoredItem | None:

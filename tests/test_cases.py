@@ -239,3 +239,19 @@ def test_item_page_links_resolved_references(client):
     assert linked and linked[0]["title"].startswith(ref.target.title)
     page = client.get(f"/punkt/{citing[0]['id']}").text
     assert f'class="ref-link"' in page and linked[0]["url"] in page and "Hänvisningar i texten" in page
+
+
+def test_a_protocol_links_the_handling_it_names(client):
+    """``Handling 2023 nr 204`` in fullmäktige's protocol links to the handling that prints that
+    number at its head; the handling's own number is no reference."""
+    found = client.get("/api/search", params={"q": "fornlämningsvården", "mode": "keyword", "group": "none",
+                                              "limit": 100}).json()["hits"]
+    protocol = [h for h in found if h["doc_type"] == "protokoll" and h["paragraph"] == 34]
+    assert protocol, [(h["doc_type"], h["paragraph"]) for h in found]
+    refs = client.get(f"/api/items/{protocol[0]['id']}").json()["references"]
+    handling = [r for r in refs if " ".join(r["text"].split()) == "Handling 2023 nr 204"]
+    assert handling and handling[0]["url"] == f"/punkt/{handling[0]['target']}"
+    target = client.get(f"/api/items/{handling[0]['target']}").json()
+    assert target["item"]["source"] == "goteborg_kf_handling_2023-204_fornlamningsvard.txt"
+    own = client.get(f"/api/items/{handling[0]['target']}").json()["references"]
+    assert not [r for r in own if " ".join(r["text"].split()) == "Handling 2023 nr 204"]
