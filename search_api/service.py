@@ -423,13 +423,10 @@ class SearchService:
         cached = self._bodies_cache.get(_ALIASES)
         if cached is not None and now - cached[0] < BODIES_CACHE_SECONDS:
             return cached[1]
+        # only from a store that lists its keys (SQLite: one DISTINCT over item_case); reading every
+        # item's facet values would cost a large archive a scan a minute, so others join no aliases
         listed = getattr(self.store, "all_case_keys", None)
-        if listed is not None:
-            keys = listed()
-        else:
-            ids = self.store.filtered_ids(Filters(), ORGANISATION_ITEMS_MAX)
-            keys = list(dict.fromkeys(k for v in self.store.facet_values(ids).values() for k in v.get("case_keys") or []))
-        aliases = series_less_aliases(keys)
+        aliases = series_less_aliases(listed()) if listed is not None else {}
         self._bodies_cache[_ALIASES] = (now, aliases)
         return aliases
 
@@ -548,8 +545,14 @@ class SearchService:
         cached = self._bodies_cache.get(organisation)
         if cached is not None and now - cached[0] < BODIES_CACHE_SECONDS:
             return cached[1]
-        ids = self.store.filtered_ids(Filters(organisation=_one(organisation)), ORGANISATION_ITEMS_MAX)
         series: dict[str, set[str]] = {}
+        cluster_counts = getattr(self.store, "facet_counts", None)
+        if cluster_counts is not None:  # a search server counts the bodies itself (no case series then)
+            for body in cluster_counts(Filters(organisation=_one(organisation)))["body"]:
+                series.setdefault(body, set())
+            ids: list[str] = []
+        else:
+            ids = self.store.filtered_ids(Filters(organisation=_one(organisation)), ORGANISATION_ITEMS_MAX)
         for values in self.store.facet_values(ids).values():
             for body in values.get("body") or []:
                 mine = series.setdefault(body, set())

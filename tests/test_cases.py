@@ -255,3 +255,39 @@ def test_a_protocol_links_the_handling_it_names(client):
     assert target["item"]["source"] == "goteborg_kf_handling_2023-204_fornlamningsvard.txt"
     own = client.get(f"/api/items/{handling[0]['target']}").json()["references"]
     assert not [r for r in own if " ".join(r["text"].split()) == "Handling 2023 nr 204"]
+
+
+# -- the same over OpenSearch (osmem-server: no kNN, so keyword searches only) ------------------------------
+
+def test_cases_and_references_on_opensearch(osmem_clone, analyzer):
+    """The service reads cases and references from the OpenSearch store as from SQLite."""
+    opensearchpy = pytest.importorskip("opensearchpy", reason="opensearch-py is not installed")
+
+    from indexer.pipeline import Indexer
+    from indexer.store.opensearch import OpenSearchStore
+    from models.embeddings import HashingEmbedder
+    from search_api.schemas import SearchParams
+    from search_api.service import SearchService
+
+    embedder = HashingEmbedder()
+    store = OpenSearchStore(opensearchpy.OpenSearch(hosts=[osmem_clone.url]), alias="motesok-cases",
+                            url=osmem_clone.url, embedding_model=embedder.name, dim=embedder.dim, delete_grace_s=0)
+    extra = PROJECT / "corpus" / "extra"
+    files = [extra / "kungsbacka_vo_2025-03-20_kallelse.txt", extra / "kungsbacka_vo_2025-03-20_protokoll.txt",
+             extra / "goteborg_kf_2024-02-01_protokoll.txt", extra / "goteborg_kf_handling_2023-204_fornlamningsvard.txt"]
+    summary = Indexer(store=store, analyzer=analyzer, embedder=embedder).run(files)
+    assert summary.failed == 0, summary.messages
+    service = SearchService(store, analyzer, embedder)
+    case = service.case(KEY)
+    assert case is not None and [(s.kind, s.decision_kind) for s in case.steps] == [("kallelse", "förslag"),
+                                                                                     ("nämnd", "beslut")]
+    assert service.cases_for_number("VO 2025/72") == [KEY] and case.status.paragraph_label == "44"
+    grouped = service.search(SearchParams(q="indexuppräkning hemtjänstersättning", mode="keyword"))
+    heads = [h for h in grouped.hits if h.case and h.case.id == KEY]
+    assert len(heads) == 1 and heads[0].case.more_steps == 1 and grouped.total_groups == grouped.total - 1
+    protocol = next(i for i in store.get_document(next(d for s, (d, _) in store.document_checksums().items()
+                                                       if s.endswith("goteborg_kf_2024-02-01_protokoll.txt")))[1]
+                    if i.paragraph == 34)
+    linked = [r for r in service.references(protocol) if r["target"]]
+    assert [" ".join(r["text"].split()) for r in linked] == ["Handling 2023 nr 204"]
+    store.close()
