@@ -1,16 +1,19 @@
 """The composition root: builds analyzer, embedder, store and services from the settings.
 
 The CLI and the API both start here, so both run the same code on the same configuration.
+The analyzer, the embedders, the indexer and the search service are imported inside the
+functions that build them: spaCy, torch and onnxruntime take seconds to load, and a command
+pays only for what it uses (``motesok stats`` loads no model, an unchanged index run no spaCy).
 """
 
 from __future__ import annotations
 
+from indexer.parse.ocr import OcrOptions
+from indexer.store.factory import open_store as _open
 from motesok.config import Settings, get_settings
 
 
 def open_store(settings: Settings | None = None, embedder=None):
-    from indexer.store.factory import open_store as _open
-
     settings = settings or get_settings()
     if embedder is None:
         return _open(settings)
@@ -104,8 +107,6 @@ def _checked_embedder(settings: Settings, name: str, dim: int):
 
 def ocr_options(settings: Settings):
     """How the indexer reads PDFs without a text layer (MOTESOK_OCR, MOTESOK_OCR_MAX_PAGES)."""
-    from indexer.parse.ocr import OcrOptions
-
     return OcrOptions(enabled=settings.ocr == "on", max_pages=settings.ocr_max_pages)
 
 
