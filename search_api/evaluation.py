@@ -20,9 +20,9 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from indexer.store.facets import FACET_FIELDS
 from search_api.schemas import SearchParams
 
-_FILTER_FIELDS = ("organisation", "body", "year", "topic", "doc_type")
 #: the most items a full-judgment search may report that are all read back and judged
 MAX_JUDGED = 5000
 _TAG = re.compile(r"<[^>]{0,40}>")
@@ -138,7 +138,7 @@ def is_full_judgments(queries: list[dict]) -> bool:
 
 def _params(q: dict, mode: str, limit: int) -> SearchParams:
     filters = {k: v if isinstance(v, list) else [v] for k, v in (q.get("filters") or {}).items()
-               if k in _FILTER_FIELDS}
+               if k in FACET_FIELDS}
     return SearchParams(q=q["query"], mode=mode, limit=limit, **filters)
 
 

@@ -14,6 +14,7 @@ from typing import Any
 
 from pydantic import Field, field_validator, model_validator
 
+from indexer.store.facets import FACET_FIELDS
 from search_api.schemas import MAX_LIMIT, MAX_QUERY_CHARS, SearchParams
 
 #: most matches a feed or digest looks at (the search's first ``MAX_SCAN`` by relevance); a
@@ -118,7 +119,7 @@ def _entry(item: Any, match: str | None, snippet: str) -> FeedEntry:
 
 def describe(params: FeedParams) -> str:
     """The search in words, for a feed's or digest's title: "hemtjänst (Kommunstyrelsen, 2024)"."""
-    parts = [", ".join(map(str, v)) for f in ("organisation", "body", "year", "topic", "doc_type")
+    parts = [", ".join(map(str, v)) for f in FACET_FIELDS
              if (v := getattr(params, f))]
     if params.date_from or params.date_to:
         parts.append(f"{params.date_from or ''}–{params.date_to or ''}")

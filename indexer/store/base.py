@@ -12,8 +12,10 @@ from typing import Any, Callable, Protocol
 import numpy as np
 
 from indexer.records import DocumentMeta, IndexedItem
+from indexer.store.facets import FACET_BY_NAME, FACET_FIELDS, FACETS, Facet
 
-FACET_FIELDS: tuple[str, ...] = ("organisation", "body", "year", "topic", "doc_type")
+__all__ = ["FACET_FIELDS", "FACETS", "Facet"]  # re-exported: the facet table (indexer.store.facets)
+
 
 
 @dataclass(frozen=True)
@@ -143,10 +145,8 @@ class StoredItem:
     case_keys: list[str] = field(default_factory=list)
 
     def facet_values(self, facet: str) -> list[Any]:
-        if facet == "topic":
-            return list(self.topics)
-        value = getattr(self, facet)
-        return [] if value is None else [value]
+        """The item's values of one facet (``indexer.store.facets``): a list, empty for none."""
+        return FACET_BY_NAME[facet].values_of(self)
 
 
 def utc_now() -> str:
