@@ -23,8 +23,7 @@ from indexer.enrich import analyze_items
 from indexer.ingest import MAX_BYTES, IngestError, discover, parse_file, too_large
 from indexer.parse.ocr import OcrOptions
 from indexer.records import IndexedItem, ParsedDocument, item_id
-from indexer.store.base import Store
-from indexer.store.sqlite import StoreError
+from indexer.store.base import Store, StoreError
 
 log = logging.getLogger("motesok.index")
 

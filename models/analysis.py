@@ -39,8 +39,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from indexer.store.base import KeywordQuery
 from models.compounds import HunspellCompounds, get_compounds
+from models.query import KeywordQuery
 
 DEFAULT_SYNONYMS = Path(__file__).with_name("synonyms.txt")
 

@@ -27,8 +27,7 @@ import numpy as np
 import pytest
 
 from indexer.store import postings
-from indexer.store.base import matching_mask
-from indexer.store.sqlite import TEXT_WEIGHT, TITLE_WEIGHT
+from indexer.store.base import TEXT_WEIGHT, TITLE_WEIGHT, matching_mask
 from tests.conftest import CORPUS, PROJECT
 
 QUERY_FILES = ("dev_queries.jsonl", "full_judgments.jsonl", "hard_queries.jsonl")

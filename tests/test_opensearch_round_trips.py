@@ -11,8 +11,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from indexer.store.base import Filters, KeywordQuery, Legs, LegsRequest, relaxations, sequential_legs
-from indexer.store.sqlite import StoreError
+from indexer.store.base import Filters, KeywordQuery, Legs, LegsRequest, StoreError, relaxations, sequential_legs
 from tests.store_conformance import DIM, EMBEDDING_MODEL, archive, kq, unit  # noqa: F401
 
 opensearchpy = pytest.importorskip("opensearchpy")

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from indexer.store.sqlite import StoreError
+from indexer.store.base import StoreError
 from motesok.config import Settings
 
 pytest.importorskip("opensearchpy")

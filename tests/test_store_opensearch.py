@@ -17,8 +17,7 @@ import uuid
 
 import pytest
 
-from indexer.store.base import Filters
-from indexer.store.sqlite import StoreError
+from indexer.store.base import Filters, StoreError
 from tests.store_conformance import (  # noqa: F401
     DIM,
     EMBEDDING_MODEL,

@@ -47,6 +47,7 @@ from indexer.store.base import (
     LegsRequest,
     Scored,
     StoredItem,
+    StoreError,
     StoreStats,
     count_values,
     document_times,
@@ -109,7 +110,6 @@ from indexer.store.opensearch_requests import (
     vector_cut_off,
     versioned_index_name,
 )
-from indexer.store.sqlite import StoreError
 
 log = logging.getLogger("motesok.store.opensearch")
 

@@ -19,8 +19,18 @@ from urllib.parse import urlsplit, urlunsplit
 import numpy as np
 
 from indexer.records import DocumentMeta, IndexedItem
-from indexer.store.base import FACET_FIELDS, PARTS_NEAR, Filters, KeywordQuery, Scored, StoredItem, StoreStats
-from indexer.store.sqlite import TEXT_WEIGHT, TITLE_WEIGHT, StoreError
+from indexer.store.base import (
+    FACET_FIELDS,
+    PARTS_NEAR,
+    TEXT_WEIGHT,
+    TITLE_WEIGHT,
+    Filters,
+    KeywordQuery,
+    Scored,
+    StoredItem,
+    StoreError,
+    StoreStats,
+)
 
 log = logging.getLogger("motesok.store.opensearch")
 

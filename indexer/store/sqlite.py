@@ -26,10 +26,13 @@ import numpy as np
 
 from indexer.records import DocumentMeta, IndexedItem
 from indexer.store.base import (
+    TEXT_WEIGHT,
+    TITLE_WEIGHT,
     Filters,
     KeywordQuery,
     Scored,
     StoredItem,
+    StoreError,
     StoreStats,
     document_times,
     matching_mask,
@@ -41,10 +44,6 @@ from indexer.store.sqlite_memory import load as load_search_memory
 
 SCHEMA_VERSION = "1"
 DB_NAME = "motesok.sqlite3"
-
-# Title matches weigh more than body matches (bm25 column weights: title, text).
-TITLE_WEIGHT = 4.0
-TEXT_WEIGHT = 1.0
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -117,10 +116,6 @@ def _add_missing_columns(conn: sqlite3.Connection) -> None:
         for name, sql_type in added.items():
             if name not in present:
                 conn.execute(f"ALTER TABLE {table} ADD COLUMN {name} {sql_type}")
-
-
-class StoreError(RuntimeError):
-    """The store cannot be used as asked (wrong model, unreadable file, ...)."""
 
 
 def _fts_phrase(term: str) -> str:
