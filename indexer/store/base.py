@@ -7,7 +7,7 @@ semantics and presentation live above the store (``search_api``) so every backen
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Callable, Protocol
+from typing import Any, Callable, Literal, Protocol
 
 import numpy as np
 
@@ -44,6 +44,43 @@ class Filters:
 
 class StoreError(RuntimeError):
     """The store cannot be used as asked (wrong model, unreadable file, unreachable server, ...)."""
+
+
+@dataclass(frozen=True)
+class ModelIdentity:
+    """What a store opening with an embedding model does about the model its vectors were built with.
+
+    ``verdict``: ``ok`` (no model configured, or the same one), ``adopt`` (the store records no model
+    yet: record the configured one), ``mismatch`` (refuse: vectors of two models cannot be compared;
+    ``message`` says why and what to do)."""
+
+    verdict: Literal["ok", "adopt", "mismatch"]
+    message: str = ""
+
+
+def check_model_identity(stored_model: str | None, stored_dim: int | None, model: str | None, dim: int | None,
+                         *, store: str, remedy: str) -> ModelIdentity:
+    """The identity guard every store runs on opening (``store`` names it in the message, ``remedy``
+    says how to start afresh). A configured ``dim`` of None (the model's size not known yet) checks
+    the model's name only."""
+    if model is None:
+        return ModelIdentity("ok")
+    if stored_model is None:
+        return ModelIdentity("adopt")
+    if stored_model != model or (dim is not None and stored_dim != dim):
+        return ModelIdentity("mismatch", (
+            f"{store} was built with the embedding model {stored_model!r} (dim {stored_dim}); "
+            f"the configured model is {model!r} (dim {dim}). {remedy}"))
+    return ModelIdentity("ok")
+
+
+def query_vector(vector: np.ndarray, dims: int | None) -> np.ndarray:
+    """The query as one float32 row; ``StoreError`` when it does not have the store's ``dims``
+    (None: the store does not know them yet, nothing to check)."""
+    query = np.asarray(vector, dtype=np.float32).reshape(-1)
+    if dims is not None and query.shape[0] != dims:
+        raise StoreError(f"query vector has {query.shape[0]} dimensions, the store holds {dims}")
+    return query
 
 
 #: keyword field weights, the same in every store (SQLite: bm25 column weights; OpenSearch: the

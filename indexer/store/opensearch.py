@@ -49,8 +49,10 @@ from indexer.store.base import (
     StoredItem,
     StoreError,
     StoreStats,
+    check_model_identity,
     count_values,
     document_times,
+    query_vector,
     utc_now,
 )
 from indexer.store.opensearch_requests import (
@@ -271,12 +273,14 @@ class OpenSearchStore:
             return name
         meta = mapping.get(index, {}).get("mappings", {}).get("_meta", {}) or {}
         stored_model, stored_dim = meta.get("embedding_model"), meta.get("dim")
-        if self.embedding_model is not None and stored_model is not None and (
-                stored_model != self.embedding_model or (self.dim is not None and stored_dim != self.dim)):
-            raise StoreError(
-                f"the OpenSearch index {index} (alias {self.alias} on {self.url}) was built with the embedding "
-                f"model {stored_model!r} (dim {stored_dim}); the configured model is {self.embedding_model!r} "
-                f"(dim {self.dim}). Set MOTESOK_OPENSEARCH_INDEX to another name, or delete {index} and index again.")
+        identity = check_model_identity(
+            stored_model, stored_dim, self.embedding_model, self.dim,
+            store=f"the OpenSearch index {index} (alias {self.alias} on {self.url})",
+            remedy=f"Set MOTESOK_OPENSEARCH_INDEX to another name, or delete {index} and index again.")
+        if identity.verdict == "mismatch":
+            raise StoreError(identity.message)
+        # "adopt" (an index whose mapping records no model): used as it is, as before; the next
+        # --rebuild creates an index that records it
         if self.dim is None and stored_dim is not None:
             self.dim = int(stored_dim)
         if self.embedding_model is None:
@@ -548,10 +552,7 @@ class OpenSearchStore:
             return keyword_hits(self.client.search(index=self.alias, body=body)["hits"]["hits"])
 
     def _query_vector(self, vector: np.ndarray) -> np.ndarray:
-        query = np.asarray(vector, dtype=np.float32).reshape(-1)
-        if self.dim is not None and query.shape[0] != self.dim:
-            raise StoreError(f"query vector has {query.shape[0]} dimensions, the store holds {self.dim}")
-        return query
+        return query_vector(vector, self.dim)
 
     def vector_search(self, vector: np.ndarray, filters: Filters, limit: int) -> list[Scored]:
         if self._index is None or limit <= 0:

@@ -34,8 +34,10 @@ from indexer.store.base import (
     StoredItem,
     StoreError,
     StoreStats,
+    check_model_identity,
     document_times,
     matching_mask,
+    query_vector,
     utc_now,
 )
 from indexer.store import postings
@@ -179,21 +181,19 @@ class SQLiteStore:
         return row[0] if row else None
 
     def _check_model(self, embedding_model: str | None, dim: int | None) -> None:
-        """Vectors of two models cannot be compared: refuse to mix them."""
-        if embedding_model is None:
-            return
-        stored_model, stored_dim = self._meta("embedding_model"), self._meta("dim")
-        if stored_model is None:
+        """Vectors of two models cannot be compared: refuse to mix them (``base.check_model_identity``)."""
+        stored_dim = self._meta("dim")
+        identity = check_model_identity(
+            self._meta("embedding_model"), int(stored_dim) if stored_dim and stored_dim.isdigit() else None,
+            embedding_model, dim, store=f"the store in {self.data_dir}",
+            remedy=f"Use another MOTESOK_DATA_DIR, or delete {self.path} and index again.")
+        if identity.verdict == "mismatch":
+            raise StoreError(identity.message)
+        if identity.verdict == "adopt":
             with self._lock:
                 self._conn.execute("INSERT OR REPLACE INTO meta VALUES ('schema', ?)", (SCHEMA_VERSION,))
                 self._conn.execute("INSERT OR REPLACE INTO meta VALUES ('embedding_model', ?)", (embedding_model,))
                 self._conn.execute("INSERT OR REPLACE INTO meta VALUES ('dim', ?)", (str(dim),))
-        elif stored_model != embedding_model or (dim is not None and stored_dim != str(dim)):
-            raise StoreError(
-                f"the store in {self.data_dir} was built with the embedding model {stored_model!r} "
-                f"(dim {stored_dim}); the configured model is {embedding_model!r} (dim {dim}). "
-                f"Use another MOTESOK_DATA_DIR, or delete {self.path} and index again."
-            )
 
     # -- writing -------------------------------------------------------------------------
 
@@ -334,13 +334,11 @@ class SQLiteStore:
             return self._memory
 
     def vector_search(self, vector: np.ndarray, filters: Filters, limit: int) -> list[Scored]:
-        query = np.asarray(vector, dtype=np.float32).reshape(-1)
         memory = self._search_memory()
         vectors = memory.vectors
         if len(vectors) == 0:
             return []
-        if query.shape[0] != vectors.dims:
-            raise StoreError(f"query vector has {query.shape[0]} dimensions, the store holds {vectors.dims}")
+        query = query_vector(vector, vectors.dims)
         approximate = memory.vector_scores(query)  # the scan runs outside the lock: other searches go on
         keep = memory.mask(filters)
         if keep is not None:
