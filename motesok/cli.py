@@ -5,11 +5,11 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated, NoReturn
 
 import typer
 
-from motesok import logs
+from motesok import logs, runtime
 from motesok.config import get_settings
 
 app = typer.Typer(
@@ -22,7 +22,7 @@ app = typer.Typer(
 Mode = typer.Option("--mode", "-m", help="hybrid, keyword or semantic.")
 
 
-def _fail(message: str, code: int = 2) -> None:
+def _fail(message: str, code: int = 2) -> NoReturn:
     typer.echo(f"motesok: {message}", err=True)
     raise typer.Exit(code)
 
@@ -45,7 +45,8 @@ def parse(
     from motesok.runtime import ocr_options
 
     try:
-        parsed = parse_file(path, ocr=ocr_options(get_settings()))
+        settings = get_settings()
+        parsed = parse_file(path, settings.max_file_bytes, ocr=ocr_options(settings))
     except IngestError as exc:
         _fail(str(exc), 1)
     if as_json:
@@ -70,9 +71,11 @@ def parse(
 def index(
     paths: Annotated[list[Path], typer.Argument(help="Files or folders to index (folders recursively).")],
     prune: Annotated[bool, typer.Option("--prune", help="Remove indexed documents whose source file is gone.")] = False,
-    force: Annotated[bool, typer.Option("--force", help="Re-index even documents whose checksum is unchanged.")] = False,
+    force: Annotated[bool, typer.Option(
+        "--force", help="Re-index even documents whose checksum is unchanged.")] = False,
     rebuild: Annotated[bool, typer.Option(
-        "--rebuild", help="Build the index anew from PATHS (OpenSearch: into a new index, swapped in at the end).")] = False,
+        "--rebuild",
+        help="Build the index anew from PATHS (OpenSearch: into a new index, swapped in at the end).")] = False,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log one line per document.")] = False,
 ) -> None:
     """Index documents incrementally into the configured store.
@@ -100,7 +103,6 @@ def index(
         indexer = build_indexer(settings)
     except _startup_errors() as exc:
         _fail(str(exc))
-    indexer.max_file_bytes = settings.max_file_bytes
     total = len(discover(paths))
     with Progress(TextColumn("Indexerar"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                   TextColumn("{task.description}"), transient=True, disable=not sys.stderr.isatty(),
@@ -145,11 +147,11 @@ def _search_params(query: str, mode: str, body, year, organisation, topic, doc_t
 def search(
     query: Annotated[str, typer.Argument(help="What to search for, e.g. 'ambulanshelikopter'.")],
     mode: Annotated[str, Mode] = "hybrid",
-    body: Annotated[Optional[list[str]], typer.Option("--body", help="Filter on body (repeatable).")] = None,
-    year: Annotated[Optional[list[int]], typer.Option("--year", help="Filter on year (repeatable).")] = None,
-    organisation: Annotated[Optional[list[str]], typer.Option("--organisation", help="Filter on organisation.")] = None,
-    topic: Annotated[Optional[list[str]], typer.Option("--topic", help="Filter on topic.")] = None,
-    doc_type: Annotated[Optional[list[str]], typer.Option("--doc-type", help="Filter on document type.")] = None,
+    body: Annotated[list[str] | None, typer.Option("--body", help="Filter on body (repeatable).")] = None,
+    year: Annotated[list[int] | None, typer.Option("--year", help="Filter on year (repeatable).")] = None,
+    organisation: Annotated[list[str] | None, typer.Option("--organisation", help="Filter on organisation.")] = None,
+    topic: Annotated[list[str] | None, typer.Option("--topic", help="Filter on topic.")] = None,
+    doc_type: Annotated[list[str] | None, typer.Option("--doc-type", help="Filter on document type.")] = None,
     limit: Annotated[int, typer.Option(help="Hits to show (1–100).")] = 10,
     offset: Annotated[int, typer.Option(help="Hits to skip.")] = 0,
     sort: Annotated[str, typer.Option(help="relevance or date.")] = "relevance",
@@ -173,12 +175,14 @@ def search(
     typer.echo(f"{response.total} träffar för \"{query}\" ({response.mode})")
     if response.answer is not None:
         a = response.answer
-        where = " · ".join(str(x) for x in (a.body, a.date, f"§ {a.paragraph}" if a.paragraph is not None else None) if x)
+        paragraph = f"§ {a.paragraph}" if a.paragraph is not None else None
+        where = " · ".join(str(x) for x in (a.body, a.date, paragraph) if x)
         typer.echo(f"\nBeslut: {a.title}\n   {where}  ({a.url})")
         for decision in a.decisions:
             typer.echo(f"   {decision}")
     for rank, hit in enumerate(response.hits, start=params.offset + 1):
-        where = " · ".join(str(x) for x in (hit.body, hit.date or hit.year, f"§ {hit.paragraph}" if hit.paragraph else None) if x)
+        paragraph = f"§ {hit.paragraph}" if hit.paragraph else None
+        where = " · ".join(str(x) for x in (hit.body, hit.date or hit.year, paragraph) if x)
         typer.echo(f"\n{rank}. {hit.title}\n   {where}")
         snippet = html.unescape(re.sub(r"</?mark>", "*", hit.snippet))
         typer.echo(f"   {snippet}")
@@ -197,20 +201,18 @@ def _decision_label(kind: str | None) -> str:
 @app.command()
 def case(
     number: Annotated[str, typer.Argument(help="A case number (diarienummer), e.g. 'KS 2023/204' or 'VO-2025-00072'.")],
-    organisation: Annotated[Optional[str], typer.Option("--organisation", help="The organisation, as indexed.")] = None,
+    organisation: Annotated[str | None, typer.Option("--organisation", help="The organisation, as indexed.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the API's case records as JSON.")] = False,
 ) -> None:
     """Follow a case (ärende): every indexed step with its number, in date order, and its status."""
-    from motesok.runtime import open_store
-    from search_api.service import SearchService
+    from motesok.runtime import build_search_service
 
     try:
-        store = open_store(get_settings())
+        service = build_search_service(get_settings(), with_model=False)
     except _startup_errors() as exc:
         _fail(str(exc))
-    service = SearchService(store, None, None)
     found = [c for key in service.cases_for_number(number, organisation) if (c := service.case(key)) is not None]
-    missing = getattr(store, "items_without_case_keys", lambda: 0)()
+    missing = getattr(service.store, "items_without_case_keys", lambda: 0)()
     if missing:
         typer.echo(f"motesok: {missing} punkter indexerades före ärendena; kör 'motesok index --rebuild' "
                    f"så att alla ärenden kommer med", err=True)
@@ -244,25 +246,25 @@ def case(
 @app.command()
 def stats() -> None:
     """Print counts per organisation, body and year."""
-    from motesok.runtime import open_store
+    from motesok.runtime import build_search_service
 
     try:
-        store = open_store(get_settings())
+        found = build_search_service(get_settings(), with_model=False).stats()
     except _startup_errors() as exc:
         _fail(str(exc))
-    s = store.stats()
-    typer.echo(f"Dokument: {s.documents}  Punkter: {s.items}")
-    for title, counts in (("Organisation", s.by_organisation), ("Organ", s.by_body), ("År", s.by_year)):
+    typer.echo(f"Dokument: {found.documents}  Punkter: {found.items}")
+    for title, counts in (("Organisation", found.organisation), ("Organ", found.body), ("År", found.year)):
         typer.echo(f"\n{title}:")
         for value, count in counts.items():
-            newest = s.newest_date_by_body.get(value) if title == "Organ" else None
+            newest = found.newest_date_by_body.get(value) if title == "Organ" else None
             typer.echo(f"  {count:>6}  {value}" + (f"  (senaste möte {newest})" if newest else ""))
 
 
 @app.command("eval")
 def evaluate_cmd(
     queries: Annotated[Path, typer.Argument(help="Query file (JSON Lines, format of shared/eval/dev_queries.jsonl).")],
-    mode: Annotated[list[str], typer.Option("--mode", "-m", help="Mode(s) to score (repeatable).")] = ["hybrid"],
+    mode: Annotated[list[str] | None, typer.Option(
+        "--mode", "-m", help="Mode(s) to score (repeatable; default hybrid).")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the full report as JSON.")] = False,
 ) -> None:
     """Score a query file: success@1, success@5 and MRR@10, overall and per kind; for a file of
@@ -270,6 +272,7 @@ def evaluate_cmd(
     from motesok.runtime import build_search_service
     from search_api.evaluation import evaluate, evaluate_sets, is_full_judgments, load_queries
 
+    modes = mode or ["hybrid"]
     try:
         qs = load_queries(queries)
     except (OSError, ValueError) as exc:
@@ -279,52 +282,50 @@ def evaluate_cmd(
     except _startup_errors() as exc:
         _fail(str(exc))
     if is_full_judgments(qs):
-        set_reports = [evaluate_sets(service, qs, m) for m in mode]
+        set_reports = [evaluate_sets(service, qs, m) for m in modes]
         if as_json:
             typer.echo(json.dumps([r.to_dict() for r in set_reports], ensure_ascii=False, indent=2))
             return
-        for report in set_reports:
-            o = report.overall()
-            typer.echo(f"{report.mode:<9} recall {o['recall']:.3f}  precision {o['precision']:.3f}  "
+        for set_report in set_reports:
+            o = set_report.overall()
+            typer.echo(f"{set_report.mode:<9} recall {o['recall']:.3f}  precision {o['precision']:.3f}  "
                        f"median total {o['median_total']:g}")
-            for kind, m in report.by_kind().items():
+            for kind, m in set_report.by_kind().items():
                 typer.echo(f"  {kind:<11} n={m['n']:<3} recall {m['recall']:.2f}  precision {m['precision']:.2f}  "
                            f"median total {m['median_total']:g}")
-            for r in report.results:
+            for r in set_report.results:
                 if r.recall < 1 or r.precision < 0.5:
                     typer.echo(f"    {r.id} {r.query!r}: total {r.total}, relevant {r.relevant_reported}, "
                                f"anchors {r.anchors_found}/{r.anchors}")
         return
-    reports = [evaluate(service, qs, m) for m in mode]
+    reports = [evaluate(service, qs, m) for m in modes]
     if as_json:
         typer.echo(json.dumps([r.to_dict() for r in reports], ensure_ascii=False, indent=2))
         return
     for report in reports:
         o = report.overall()
-        typer.echo(f"{report.mode:<9} success@1 {o['success@1']:.3f}  success@5 {o['success@5']:.3f}  MRR@10 {o['mrr@10']:.3f}")
+        typer.echo(f"{report.mode:<9} success@1 {o['success@1']:.3f}  success@5 {o['success@5']:.3f}  "
+                   f"MRR@10 {o['mrr@10']:.3f}")
         for kind, m in report.by_kind().items():
-            typer.echo(f"  {kind:<11} n={m['n']:<3} s@1 {m['success@1']:.2f}  s@5 {m['success@5']:.2f}  MRR {m['mrr@10']:.2f}")
-        misses = [r for r in report.results if r.rank != 1]
-        for r in misses:
-            typer.echo(f"    {r.id} {r.query!r}: rank {r.rank or '>10'}")
+            typer.echo(f"  {kind:<11} n={m['n']:<3} s@1 {m['success@1']:.2f}  s@5 {m['success@5']:.2f}  "
+                       f"MRR {m['mrr@10']:.2f}")
+        for miss in (r for r in report.results if r.rank != 1):
+            typer.echo(f"    {miss.id} {miss.query!r}: rank {miss.rank or '>10'}")
 
 
 @app.command()
 def serve(
-    host: Annotated[Optional[str], typer.Option(help="Address to bind (default from MOTESOK_HOST, 127.0.0.1).")] = None,
-    port: Annotated[Optional[int], typer.Option(help="Port (default from MOTESOK_PORT, 8000).")] = None,
+    host: Annotated[str | None, typer.Option(help="Address to bind (default from MOTESOK_HOST, 127.0.0.1).")] = None,
+    port: Annotated[int | None, typer.Option(help="Port (default from MOTESOK_PORT, 8000).")] = None,
 ) -> None:
     """Serve the search API and web page."""
     import uvicorn
 
-    from motesok.runtime import limit_blas_threads
-    from search_api.app import create_app
-
     settings = get_settings()
     logs.configure(settings.log_level)
-    limit_blas_threads()
+    runtime.limit_blas_threads()
     try:
-        application = create_app(settings)
+        application = runtime.build_app(settings)
     except _startup_errors() as exc:
         _fail(str(exc))
     uvicorn.run(application, host=host or settings.host, port=port or settings.port, log_level="warning",
@@ -338,7 +339,9 @@ def export_analysis(
     """Write the analyzer's word parts, stop words and synonyms as files OpenSearch's filters read."""
     from models.opensearch_resources import export_opensearch_resources
 
-    for name, path in export_opensearch_resources(out_dir).items():
+    # the synonyms the search applies (MOTESOK_SYNONYMS_FILE), not the packaged list
+    analyzer = runtime.load_analyzer(get_settings())
+    for name, path in export_opensearch_resources(out_dir, analyzer).items():
         typer.echo(f"{name}: {path}")
 
 
@@ -363,10 +366,12 @@ def _alert_store(settings):
 def alerts_add(
     email: Annotated[str, typer.Argument(help="Recipient's e-mail address.")],
     query: Annotated[str, typer.Argument(help="The search, as typed in the search box.")],
-    body: Annotated[Optional[list[str]], typer.Option("--body", help="Only this body (repeatable).")] = None,
-    organisation: Annotated[Optional[list[str]], typer.Option("--organisation", help="Only this organisation (repeatable).")] = None,
-    topic: Annotated[Optional[list[str]], typer.Option("--topic", help="Only this topic (repeatable).")] = None,
-    doc_type: Annotated[Optional[list[str]], typer.Option("--doc-type", help="Only this document type (repeatable).")] = None,
+    body: Annotated[list[str] | None, typer.Option("--body", help="Only this body (repeatable).")] = None,
+    organisation: Annotated[list[str] | None, typer.Option(
+        "--organisation", help="Only this organisation (repeatable).")] = None,
+    topic: Annotated[list[str] | None, typer.Option("--topic", help="Only this topic (repeatable).")] = None,
+    doc_type: Annotated[list[str] | None, typer.Option(
+        "--doc-type", help="Only this document type (repeatable).")] = None,
     mode: Annotated[str, Mode] = "hybrid",
     daily: Annotated[bool, typer.Option("--daily", help="At most one digest a day (the default).")] = False,
     weekly: Annotated[bool, typer.Option("--weekly", help="At most one digest a week.")] = False,
@@ -390,14 +395,16 @@ def alerts_add(
     except AlertError as exc:
         _fail(str(exc))
     except ValidationError as exc:
-        _fail("invalid search: " + "; ".join(f"{'.'.join(map(str, e['loc'])) or 'q'}: {e['msg']}" for e in exc.errors()))
+        _fail("invalid search: " + "; ".join(f"{'.'.join(map(str, e['loc'])) or 'q'}: {e['msg']}"
+                                            for e in exc.errors()))
     settings = get_settings()
     if not query_has_words(params, load_analyzer(settings)):
         _fail(f"the query {query!r} has no words to search for")
     store = _alert_store(settings)
     alert = store.add(email, params, "weekly" if weekly else "daily", utc_now())
     store.close()
-    typer.echo(f"Bevakning {alert.id}: {alert.description} → {alert.email} ({'varje vecka' if weekly else 'varje dag'}).")
+    often = "varje vecka" if weekly else "varje dag"
+    typer.echo(f"Bevakning {alert.id}: {alert.description} → {alert.email} ({often}).")
 
 
 @alerts_app.command("list")

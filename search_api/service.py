@@ -5,48 +5,59 @@ CLI commands and API routes are thin wrappers over ``SearchService``.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
 import math
 import time
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from functools import lru_cache
 
 import numpy as np
 
 from indexer.cases import number_key, parse_case_number, series_less_aliases
-from indexer.references import (body_abbreviations, find_handling_references, find_references, is_generic_body,
-                                own_handling_number, resolve_body)
-from indexer.store.base import (
-    FACET_FIELDS, Filters, KeywordQuery, Legs, LegsRequest, Scored, Store, StoredItem, relaxations, run_legs,
+from indexer.records import DocumentMeta
+from indexer.references import (
+    body_abbreviations,
+    find_handling_references,
+    find_references,
+    is_generic_body,
+    own_handling_number,
+    resolve_body,
 )
-from search_api.fuse import evidence_fusion, fuse, length_discount
-from search_api.query import QueryIntent, understand
+from indexer.store.base import (
+    FACET_FIELDS,
+    Filters,
+    KeywordQuery,
+    Legs,
+    LegsRequest,
+    Scored,
+    Store,
+    StoredItem,
+    relaxations,
+    run_legs,
+)
+from models.protocols import Analyzer, QueryEmbedder
 from search_api import cases as case_views
-from search_api.schemas import (Answer, CaseRecord, CaseSearchResponse, FacetValue, Hit, HitCase, SearchParams,
-                                SearchResponse)
+from search_api.fuse import evidence_fusion, fuse, length_discount
 from search_api.public import original_url, public_document, public_item
+from search_api.query import QueryIntent, understand
+from search_api.ranking import DEFAULT_RANKING, RankingConfig
+from search_api.schemas import (
+    Answer,
+    CaseRecord,
+    CaseSearchResponse,
+    DocumentView,
+    FacetValue,
+    Health,
+    Hit,
+    ItemContext,
+    ItemRef,
+    Reference,
+    SearchParams,
+    SearchResponse,
+    Stats,
+)
 from search_api.snippets import render_snippet
-
-
-@dataclass(frozen=True)
-class RankingConfig:
-    """How the legs are drawn and fused; built from ``Settings`` (tuned on the dev queries)."""
-
-    fusion: str
-    rrf_k: int
-    keyword_weight: float
-    vector_weight: float
-    keyword_candidates: int
-    vector_candidates: int
-    vector_min_z: float = 3.0
-    keyword_min_share: float = 0.75
-    decision_boost: float = 0.5
-    query_cache_size: int = 1024
-
-    @classmethod
-    def from_settings(cls, settings) -> "RankingConfig":
-        return cls(**{f: getattr(settings, f) for f in cls.__dataclass_fields__})
 
 
 @dataclass(frozen=True)
@@ -117,7 +128,6 @@ HANDLING_CANDIDATES = 50
 #: items read to learn an organisation's bodies and case series (facet values only)
 ORGANISATION_ITEMS_MAX = 200_000
 BODIES_CACHE_SECONDS = 60.0
-_ALIASES = "\0aliases"  # the alias map's entry in the same cache (no organisation is named so)
 
 
 def _one(value: str | None) -> tuple[str, ...]:
@@ -147,14 +157,15 @@ def holds_decision(item: StoredItem) -> bool:
 
 
 class SearchService:
-    def __init__(self, store: Store, analyzer, embedder, ranking: RankingConfig | None = None):
+    """The one way in for the CLI, the API and the page: searches, items, documents, cases,
+    the archive's counts and health. ``ranking`` comes from the caller (the shell's settings).
+    Without an embedder (``motesok case``) it reads items and cases but does not search."""
+
+    def __init__(self, store: Store, analyzer: Analyzer | None, embedder: QueryEmbedder | None,
+                 ranking: RankingConfig = DEFAULT_RANKING):
         self.store = store
         self.analyzer = analyzer
         self.embedder = embedder
-        if ranking is None:
-            from motesok.config import Settings
-
-            ranking = RankingConfig.from_settings(Settings())
         self.ranking = ranking
         # Paging, sorting, facet clicks and export repeat a query: embed it once.
         # (no embedder: a service for reading items and cases only, as ``motesok case`` uses)
@@ -163,17 +174,30 @@ class SearchService:
         # GIL, so one search uses both cores.
         self._pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="motesok-embed")
         self._bodies_cache: dict[str | None, tuple[float, tuple[list[str], dict[str, str]]]] = {}
+        self._aliases_cache: tuple[float, dict[str, str]] | None = None
 
     @classmethod
-    def from_settings(cls, settings, store: Store, analyzer, embedder) -> "SearchService":
+    def from_settings(cls, settings: object, store: Store, analyzer: Analyzer | None,
+                      embedder: QueryEmbedder | None) -> SearchService:
+        """A service ranking by the fields of a settings object (``RankingConfig.from_settings``)."""
         return cls(store, analyzer, embedder, RankingConfig.from_settings(settings))
+
+    def _analyzer(self) -> Analyzer:
+        if self.analyzer is None:
+            raise RuntimeError("this search service reads items and cases only: it was built without an analyzer")
+        return self.analyzer
+
+    def _embedder(self) -> Callable[[str], np.ndarray]:
+        if self._embed is None:
+            raise RuntimeError("this search service reads items and cases only: it was built without a model")
+        return self._embed
 
     # -- ranking -----------------------------------------------------------------------
 
     def keyword_query(self, subject: str) -> KeywordQuery:
         """The subject's keyword query: every word must match in a query of up to two words,
         a ``keyword_min_share`` of them (at least two) in a longer one."""
-        query = self.analyzer.query(subject)
+        query = self._analyzer().query(subject)
         words = len(query.word_matches())
         need = words if words <= 2 else max(2, math.ceil(self.ranking.keyword_min_share * words))
         return replace(query, minimum_match=need)
@@ -182,7 +206,7 @@ class SearchService:
         intent = understand(q)
         asked = self.keyword_query(intent.subject)
         words = mode in ("keyword", "hybrid")
-        vector = None if mode == "keyword" else self._embed(intent.subject)
+        vector = None if mode == "keyword" else self._embedder()(intent.subject)
         legs = self._legs(asked if words else None, vector, Filters())
         keyword_query = legs.keyword_query or asked
         relaxed = keyword_query.required() < asked.required()
@@ -320,7 +344,7 @@ class SearchService:
             return query, filters, self.rank(query, filters)
         # hybrid: embed the query while the keyword leg runs
         intent = understand(params.q)
-        pending = self._pool.submit(self._embed, intent.subject)
+        pending = self._pool.submit(self._embedder(), intent.subject)
         asked = self.keyword_query(intent.subject)
         legs = self._legs(asked, pending.result, filters)  # a store running the legs in turn starts with words
         keyword_query = legs.keyword_query or asked
@@ -420,14 +444,14 @@ class SearchService:
     def _case_aliases(self) -> dict[str, str]:
         """``indexer.cases.series_less_aliases`` over every key in the store (cached a minute)."""
         now = time.monotonic()
-        cached = self._bodies_cache.get(_ALIASES)
+        cached = self._aliases_cache
         if cached is not None and now - cached[0] < BODIES_CACHE_SECONDS:
             return cached[1]
         # only from a store that lists its keys (SQLite: one DISTINCT over item_case); reading every
         # item's facet values would cost a large archive a scan a minute, so others join no aliases
         listed = getattr(self.store, "all_case_keys", None)
         aliases = series_less_aliases(listed()) if listed is not None else {}
-        self._bodies_cache[_ALIASES] = (now, aliases)
+        self._aliases_cache = (now, aliases)
         return aliases
 
     def search_cases(self, q: str, filters: Filters | None = None, limit: int = 10,
@@ -588,7 +612,7 @@ class SearchService:
 
     # -- reading items and documents ---------------------------------------------------------
 
-    def item_with_context(self, item_id: str) -> dict | None:
+    def item_with_context(self, item_id: str) -> ItemContext | None:
         """An item, its document's metadata and the previous/next item of the same meeting."""
         found = self.store.get_items([item_id])
         if not found:
@@ -598,17 +622,17 @@ class SearchService:
         siblings = document[1] if document else []
         index = next((i for i, s in enumerate(siblings) if s.id == item.id), None)
 
-        def ref(s: StoredItem | None) -> dict | None:
-            return None if s is None else {"id": s.id, "title": s.title, "paragraph": s.paragraph, "number": s.number}
+        def ref(s: StoredItem | None) -> ItemRef | None:
+            return None if s is None else ItemRef(id=s.id, title=s.title, paragraph=s.paragraph, number=s.number)
 
-        return {
-            "item": public_item(item),
-            "document": public_document(document[0]) if document else None,
-            "previous": ref(siblings[index - 1]) if index else None,
-            "next": ref(siblings[index + 1]) if index is not None and index + 1 < len(siblings) else None,
-            "case": self._item_cases(item),
-            "references": self.references(item, document[1] if document else None),
-        }
+        return ItemContext(
+            item=public_item(item),
+            document=public_document(document[0]) if document else None,
+            previous=ref(siblings[index - 1]) if index else None,
+            next=ref(siblings[index + 1]) if index is not None and index + 1 < len(siblings) else None,
+            case=self._item_cases(item),
+            references=[Reference(**r) for r in self.references(item, document[1] if document else None)],
+        )
 
     def _item_cases(self, item: StoredItem) -> list[dict]:
         """The cases the item is a step of, each with its steps (``current`` marks this item's)."""
@@ -624,12 +648,39 @@ class SearchService:
             out.append(found)
         return out
 
-    def document(self, document_id: str) -> dict | None:
+    def document(self, document_id: str) -> DocumentView | None:
         found = self.store.get_document(document_id)
         if found is None:
             return None
         meta, items = found
-        return {"document": public_document(meta), "items": [public_item(i) for i in items]}
+        return DocumentView(document=public_document(meta), items=[public_item(i) for i in items])
+
+    def stored_document(self, document_id: str) -> DocumentMeta | None:
+        """The document's stored metadata with its source path (serving the original needs it)."""
+        found = self.store.get_document(document_id)
+        return found[0] if found else None
+
+    # -- the archive ---------------------------------------------------------------------------
+
+    def stats(self) -> Stats:
+        """Counts per organisation, body and year, and the newest meeting date per body."""
+        s = self.store.stats()
+        return Stats(documents=s.documents, items=s.items, organisation=s.by_organisation, body=s.by_body,
+                     year={str(k): v for k, v in s.by_year.items()}, newest_date_by_body=s.newest_date_by_body)
+
+    def health(self) -> Health:
+        """Whether the store answers and the query model is loaded; never raises."""
+        counts: dict[str, int | str]
+        try:
+            stats = self.store.stats()
+            store_ok = True
+            counts = {"documents": stats.documents, "items": stats.items}
+        except Exception as exc:  # the point of a health check is to report, not to fail
+            store_ok, counts = False, {"error": type(exc).__name__}
+        model_ok = getattr(self.embedder, "dim", 0) > 0
+        status = "ok" if store_ok and model_ok else "degraded"
+        return Health.model_validate({"status": status, "store": store_ok, "model_loaded": model_ok,
+                                      "model": getattr(self.embedder, "name", None), **counts})
 
     def ranked_hits(self, params: SearchParams, max_items: int) -> list[tuple[StoredItem, Hit]]:
         """The search's first ``max_items`` matches in its order (``sort`` included), each as the
@@ -662,7 +713,7 @@ class SearchService:
     # -- presentation -----------------------------------------------------------------------
 
     def _hit(self, item: StoredItem, score: float, keyword_query: KeywordQuery, match: str) -> Hit:
-        spans = self.analyzer.highlight_spans(item.text, keyword_query)
+        spans = self._analyzer().highlight_spans(item.text, keyword_query)
         return Hit(
             id=item.id, document_id=item.document_id, title=item.title, text=item.text,
             snippet=render_snippet(item.text, spans), organisation=item.organisation, body=item.body,
@@ -685,7 +736,7 @@ class SearchService:
             item = items.get(r.item_id)
             if item is None or item.decision_kind != "beslut" or not item.decisions:
                 continue
-            if not self.analyzer.highlight_spans("\n".join([item.title, *item.decisions]), query.keyword):
+            if not self._analyzer().highlight_spans("\n".join([item.title, *item.decisions]), query.keyword):
                 continue
             return Answer(id=item.id, url=f"/punkt/{item.id}", title=item.title, decisions=item.decisions,
                           organisation=item.organisation, body=item.body, date=item.date, doc_type=item.doc_type,

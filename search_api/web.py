@@ -1,4 +1,6 @@
-"""The web page: a Swedish, server-rendered search page over the same search service as the API.
+"""The web page's view: what a search page shows, read from the query string and the service's
+answers (the routes are ``search_api.routes.pages``). A Swedish, server-rendered search page over
+the same search service as the API.
 
 Everything works as plain GET forms and links; ``static/app.js`` only re-submits the form when a
 filter is ticked and restores focus afterwards. Pages:
@@ -23,16 +25,12 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
-from fastapi import FastAPI, Request
-from fastapi.responses import HTMLResponse, JSONResponse
-from fastapi.staticfiles import StaticFiles
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from fastapi import Request
 from pydantic import ValidationError
-from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from indexer.store.base import FACET_FIELDS
-from motesok import __version__
-from search_api.schemas import MAX_QUERY_CHARS, SearchParams
+from indexer.store.facets import FACET_FIELDS, FACET_LABELS
+from search_api.schemas import MAX_QUERY_CHARS, FacetValue, Reference, SearchParams, Stats
+from search_api.service import SearchService
 
 log = logging.getLogger("motesok.web")
 
@@ -45,8 +43,6 @@ FACETS_SHOWN = 8  # values shown before "Visa fler" per facet
 
 MODES = (("hybrid", "Hybrid"), ("keyword", "Nyckelord"), ("semantic", "Semantisk"))
 SORTS = (("relevance", "Relevans"), ("date", "Datum (nyast först)"))
-FACET_LABELS = {"organisation": "Organisation", "body": "Organ", "year": "År", "topic": "Ämne",
-                "doc_type": "Dokumenttyp"}
 FIELD_LABELS = {"q": "Sökfrågan", "mode": "Sökläget", "sort": "Sorteringen", "offset": "Sidan",
                 "date_from": "Från-datumet", "date_to": "Till-datumet", "year": "Året",
                 **{f: FACET_LABELS[f] for f in FACET_FIELDS if f != "year"}}
@@ -76,7 +72,7 @@ class PageState:
     offset: str = "0"
 
     @classmethod
-    def from_request(cls, request: Request) -> "PageState":
+    def from_request(cls, request: Request) -> PageState:
         qp = request.query_params
         filters = {}
         for facet in FACET_FIELDS:
@@ -129,7 +125,7 @@ class PageState:
         state = replace(self, **changes) if changes else self
         return "/?" + urlencode(state.pairs(offset=offset))
 
-    def without_value(self, facet: str, value: str) -> "PageState":
+    def without_value(self, facet: str, value: str) -> PageState:
         filters = dict(self.filters)
         rest = tuple(v for v in filters.get(facet, ()) if v != value)
         if rest:
@@ -138,7 +134,7 @@ class PageState:
             filters.pop(facet, None)
         return replace(self, filters=filters)
 
-    def only_value(self, facet: str, value: str) -> "PageState":
+    def only_value(self, facet: str, value: str) -> PageState:
         return replace(self, filters={**self.filters, facet: (value,)})
 
     def feed_url(self) -> str:
@@ -150,12 +146,12 @@ class PageState:
         return "/api/export?" + urlencode([*pairs, ("format", fmt)])
 
 
-def _clean_query(q: str) -> str:
+def clean_query(q: str) -> str:
     """Control characters (a NUL pasted from a PDF, say) become spaces; they never mean anything."""
     return CONTROL_CHARS.sub(" ", q)
 
 
-def _friendly(exc: ValidationError) -> list[str]:
+def friendly_errors(exc: ValidationError) -> list[str]:
     """Swedish messages for the visitor, one per invalid field."""
     messages: list[str] = []
     for error in exc.errors():
@@ -182,8 +178,8 @@ def _friendly(exc: ValidationError) -> list[str]:
     return messages or ["Sökningen kunde inte tolkas."]
 
 
-def _params(state: PageState) -> SearchParams:
-    raw: dict[str, Any] = {"q": _clean_query(state.q), "mode": state.mode, "sort": state.sort,
+def search_params(state: PageState) -> SearchParams:
+    raw: dict[str, Any] = {"q": clean_query(state.q), "mode": state.mode, "sort": state.sort,
                            "offset": state.offset, "limit": PAGE_SIZE}
     raw.update({facet: list(values) for facet, values in state.filters.items()})
     if state.date_from:
@@ -232,7 +228,7 @@ def _input_id(facet: str, value: str) -> str:
     return f"f-{facet}-{hashlib.sha1(value.encode('utf-8')).hexdigest()[:10]}"
 
 
-def _facet_blocks(state: PageState, facets: dict[str, list]) -> list[FacetBlock]:
+def facet_blocks(state: PageState, facets: dict[str, list[FacetValue]]) -> list[FacetBlock]:
     blocks = []
     for facet in FACET_FIELDS:
         selected = state.selected(facet)
@@ -249,7 +245,7 @@ def _facet_blocks(state: PageState, facets: dict[str, list]) -> list[FacetBlock]
     return blocks
 
 
-def _histogram(state: PageState, year_facet: list) -> list[Bar]:
+def histogram(state: PageState, year_facet: list[FacetValue]) -> list[Bar]:
     counts = sorted(((str(fv.value), fv.count) for fv in year_facet), key=lambda kv: kv[0])
     if not counts:
         return []
@@ -260,7 +256,7 @@ def _histogram(state: PageState, year_facet: list) -> list[Bar]:
             for year, count in counts]
 
 
-def _remove_links(state: PageState) -> list[RemoveLink]:
+def remove_links(state: PageState) -> list[RemoveLink]:
     links = []
     for facet in FACET_FIELDS:
         for value in state.selected(facet):
@@ -272,19 +268,20 @@ def _remove_links(state: PageState) -> list[RemoveLink]:
     return links
 
 
-def _start_stats(service) -> dict[str, Any] | None:
+def start_stats(service: SearchService) -> dict[str, Any] | None:
+    """The start page's view of the archive (``SearchService.stats``); None when the store fails."""
     try:
-        s = service.store.stats()
+        s: Stats = service.stats()
     except Exception:  # the start page still works (the search box) when the store is down
         log.exception("stats failed")
         return None
-    bodies = sorted(s.by_body.items(), key=lambda kv: (s.newest_date_by_body.get(kv[0]) or ""), reverse=True)
-    years = sorted(s.by_year.items())
+    bodies = sorted(s.body.items(), key=lambda kv: (s.newest_date_by_body.get(kv[0]) or ""), reverse=True)
+    years = sorted(s.year.items())
     top = max((c for _, c in years), default=1) or 1
     return {
         "documents": s.documents,
         "item_count": s.items,
-        "organisations": sorted(s.by_organisation.items(), key=lambda kv: (-kv[1], kv[0])),
+        "organisations": sorted(s.organisation.items(), key=lambda kv: (-kv[1], kv[0])),
         "bodies": [{"name": b, "count": n, "newest": s.newest_date_by_body.get(b)} for b, n in bodies],
         "years": [{"year": y, "count": c, "height": max(5, round(c * 20 / top) * 5) if c else 0} for y, c in years],
     }
@@ -295,7 +292,7 @@ def _getter(item: Any):
     return item.get if isinstance(item, dict) else lambda name: getattr(item, name, None)
 
 
-def _item_place(item: Any) -> str:
+def item_place(item: Any) -> str:
     """``§ 12`` (``§ 3 a`` as printed) for a protocol item, ``punkt 3`` for a numbered one, else nothing."""
     get = _getter(item)
     if get("paragraph") is not None:
@@ -305,7 +302,7 @@ def _item_place(item: Any) -> str:
     return ""
 
 
-def _item_pages(item: Any) -> str:
+def item_pages(item: Any) -> str:
     """``s. 7`` or ``s. 7–8``: the pages of the original an item spans (PDF), else nothing."""
     get = _getter(item)
     start, end = get("page_start"), get("page_end")
@@ -314,173 +311,30 @@ def _item_pages(item: Any) -> str:
     return f"s. {start}" if not end or end == start else f"s. {start}\u2013{end}"
 
 
-def _text_parts(text: str, references: list[dict]) -> list[dict[str, Any]]:
+def text_parts(text: str, references: list[Reference]) -> list[dict[str, Any]]:
     """The item text cut at its resolved references, so the template links them (and escapes
     every part): ``[{"text", "url", "title"}]``, url None for plain text."""
     parts: list[dict[str, Any]] = []
     at = 0
-    for ref in sorted((r for r in references if r.get("url")), key=lambda r: r["start"]):
-        start, end = ref["start"], ref["end"]
+    for ref in sorted((r for r in references if r.url), key=lambda r: r.start):
+        start, end = ref.start, ref.end
         if start < at or end > len(text):  # overlapping or out of range: left as text
             continue
         parts.append({"text": text[at:start], "url": None, "title": None})
-        parts.append({"text": text[start:end], "url": ref["url"], "title": ref.get("title") or ""})
+        parts.append({"text": text[start:end], "url": ref.url, "title": ref.title or ""})
         at = end
     parts.append({"text": text[at:], "url": None, "title": None})
     return [p for p in parts if p["text"]]
 
 
-def _format_number(n: int) -> str:
+def format_number(n: int) -> str:
     return f"{n:,}".replace(",", "\u00a0")  # Swedish thousands separator: a (non-breaking) space
 
 
-def _format_date(value: str | None) -> str:
+def format_date(value: str | None) -> str:
     if not value:
         return ""
     try:
         return dt.date.fromisoformat(value).isoformat()
     except ValueError:
         return value
-
-
-# -- routes -------------------------------------------------------------------------------------------
-
-
-def register_pages(app: FastAPI) -> None:
-    env = Environment(loader=FileSystemLoader(str(TEMPLATES)), autoescape=select_autoescape(default=True),
-                      undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
-    env.globals.update(version=__version__, modes=MODES, sorts=SORTS, max_query=MAX_QUERY_CHARS,
-                       facet_labels=FACET_LABELS)
-    env.filters.update(place=_item_place, pages=_item_pages, number=_format_number, date=_format_date)
-
-    def render(name: str, status: int = 200, **context: Any) -> HTMLResponse:
-        html = env.get_template(name).render(**context)
-        return HTMLResponse(html, status_code=status, headers=PAGE_HEADERS)
-
-    app.mount("/static", StaticFiles(directory=str(STATIC)), name="static")
-
-    @app.exception_handler(StarletteHTTPException)
-    async def unrouted(request: Request, exc: StarletteHTTPException):
-        """Errors raised by routing itself (no such path, wrong method): the API's JSON shape under
-        ``/api``, a Swedish page elsewhere. The API's own ``HTTPException``s keep their handler."""
-        path = request.url.path
-        # "/api" itself counts as API (a client's URL normalisation turns "/api/items/.." into it)
-        wants_page = path != "/api" and not path.startswith(("/api/", "/static/", "/docs", "/openapi", "/redoc"))
-        if exc.status_code == 404 and wants_page and request.method in ("GET", "HEAD"):
-            return render("not_found.html", status=404, state=PageState(), item_id=None)
-        message = {404: "hittades inte", 405: "metoden är inte tillåten"}.get(exc.status_code, str(exc.detail))
-        return JSONResponse({"error": message}, status_code=exc.status_code, headers=exc.headers)
-
-    @app.get("/", response_class=HTMLResponse, include_in_schema=False)
-    def search_page(request: Request) -> HTMLResponse:
-        service = request.app.state.service
-        state = PageState.from_request(request)
-        context: dict[str, Any] = {"state": state, "errors": [], "result": None, "stats": None,
-                                   "stats_failed": False, "facet_blocks": [], "histogram": [],
-                                   "remove_links": _remove_links(state), "paging": None}
-        if not _clean_query(state.q).strip():
-            # The start page. A blank query with filters or spaces gets a hint; a bare visit none.
-            context["stats"] = _start_stats(service)
-            context["stats_failed"] = context["stats"] is None
-            if state.q or state.has_filters():
-                context["errors"] = ["Skriv något att söka efter."]
-            return render("search.html", **context)
-
-        try:
-            params = _params(state)
-        except ValidationError as exc:
-            context["errors"] = _friendly(exc)
-            return render("search.html", status=400, **context)
-        if params.date_from and params.date_to and params.date_from > params.date_to:
-            context["errors"] = ["Från-datumet ligger efter till-datumet. Byt plats på dem eller ta bort ett av dem."]
-            return render("search.html", status=400, **context)
-
-        try:
-            result = service.search(params)
-        except Exception:
-            log.exception("search failed", extra={"path": "/"})
-            context["errors"] = ["Något gick fel när sökningen kördes. Försök igen, eller formulera om sökfrågan."]
-            return render("search.html", status=500, **context)
-
-        offset = params.offset
-        groups = result.total_groups if result.total_groups is not None else result.total
-        context.update(
-            result=result,
-            facet_blocks=_facet_blocks(state, result.facets),
-            histogram=_histogram(state, result.facets.get("year", [])),
-            paging={
-                "first": offset + 1 if result.hits else 0,
-                "last": offset + len(result.hits),
-                "page": offset // PAGE_SIZE + 1,
-                "pages": max(1, -(-groups // PAGE_SIZE)),
-                "groups": groups,  # paging runs over hits grouped by case
-                "previous": state.url(offset=max(0, offset - PAGE_SIZE)) if offset > 0 else None,
-                "next": state.url(offset=offset + PAGE_SIZE) if offset + PAGE_SIZE < groups else None,
-                "first_page": state.url() if offset else None,
-            },
-            export_csv=state.export_url("csv"),
-            export_jsonl=state.export_url("jsonl"),
-            feed_url=state.feed_url(),
-            semantic_url=state.url(mode="semantic") if state.mode != "semantic" else None,
-        )
-        return render("search.html", **context)
-
-    def _unsubscribe_target(request: Request, token: str):
-        """The alert a signed unsubscribe token names, or None (forged, altered, or already removed)."""
-        from search_api.alerts import AlertStore, token_alert_id, verify
-
-        alert_id = token_alert_id(token)
-        path = request.app.state.alerts_path
-        if alert_id is None or not path.exists():  # no saved searches at all: no token can be good
-            return None, None
-        store = AlertStore(path)
-        alert = store.get(alert_id)
-        if alert is None or not verify(token, alert, request.app.state.alert_key()):
-            store.close()
-            return None, None
-        return store, alert
-
-    # A GET only asks: mail scanners and link previews open links, and must not unsubscribe anyone.
-    # The POST (the form's button, or a mail program's one-click unsubscribe, RFC 8058) removes.
-    @app.get("/avregistrera/{token}", response_class=HTMLResponse, include_in_schema=False)
-    def unsubscribe_page(token: str, request: Request) -> HTMLResponse:
-        store, alert = _unsubscribe_target(request, token)
-        if alert is None:
-            return render("unsubscribe.html", status=403, outcome="forbidden")
-        store.close()
-        return render("unsubscribe.html", outcome="confirm", description=alert.description, email=alert.email,
-                      action=f"/avregistrera/{token}")
-
-    @app.post("/avregistrera/{token}", response_class=HTMLResponse, include_in_schema=False)
-    def unsubscribe(token: str, request: Request) -> HTMLResponse:
-        """The one write over HTTP: removes the one alert a valid signed token names."""
-        store, alert = _unsubscribe_target(request, token)
-        if alert is None:
-            return render("unsubscribe.html", status=403, outcome="forbidden")
-        try:
-            store.remove(alert.id)
-        finally:
-            store.close()
-        log.info("alert removed by its unsubscribe link", extra={"alert_id": alert.id})
-        return render("unsubscribe.html", outcome="removed", description=alert.description)
-
-    @app.get("/punkt/{item_id}", response_class=HTMLResponse, include_in_schema=False)
-    def item_page(item_id: str, request: Request) -> HTMLResponse:
-        service = request.app.state.service
-        found = service.item_with_context(item_id) if not CONTROL_CHARS.search(item_id) else None
-        if found is None:
-            return render("not_found.html", status=404, state=PageState(), item_id=item_id)
-        item = found["item"]
-        references = found.get("references") or []
-        return render("item.html", state=PageState(), item=item, document=found["document"] or {},
-                      previous=found["previous"], next=found["next"], cases=found.get("case") or [],
-                      text_parts=_text_parts(item["text"], references),
-                      linked_references=[r for r in references if r.get("url")])
-
-    @app.get("/arende/{case_id}", response_class=HTMLResponse, include_in_schema=False)
-    def case_page(case_id: str, request: Request) -> HTMLResponse:
-        service = request.app.state.service
-        found = service.case(case_id) if not CONTROL_CHARS.search(case_id) else None
-        if found is None:
-            return render("not_found.html", status=404, state=PageState(), item_id=None, case_id=case_id)
-        return render("case.html", state=PageState(), case=found)

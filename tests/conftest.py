@@ -203,7 +203,7 @@ def search_service(corpus_settings, indexed_corpus, analyzer):
 def api_client(corpus_settings, search_service):
     from fastapi.testclient import TestClient
 
-    from search_api.app import create_app
+    from motesok.runtime import build_app
 
-    with TestClient(create_app(corpus_settings, search_service)) as client:
+    with TestClient(build_app(corpus_settings, search_service)) as client:
         yield client

@@ -109,19 +109,19 @@ class World:
     def search_ids(self, q: str, **filters) -> set[str]:
         from fastapi.testclient import TestClient
 
-        from search_api.app import create_app
+        from motesok.runtime import build_app
 
         with self.settings() as settings:
-            client = TestClient(create_app(settings))
+            client = TestClient(build_app(settings))
             return {h["id"] for h in client.get("/api/search", params={"q": q, "limit": 100, **filters}).json()["hits"]}
 
     def client(self):
         from fastapi.testclient import TestClient
 
-        from search_api.app import create_app
+        from motesok.runtime import build_app
 
         with self.settings() as settings:
-            return TestClient(create_app(settings))
+            return TestClient(build_app(settings))
 
     def marks(self) -> tuple[int, list]:
         conn = sqlite3.connect(self.data / "alerts.sqlite")

@@ -16,7 +16,7 @@ from urllib.parse import urlencode
 import pytest
 
 from indexer.store.base import FACET_FIELDS
-from search_api.app import EXPORT_COLUMNS
+from search_api.routes.api import EXPORT_COLUMNS
 from search_api.schemas import Hit
 
 pytestmark = pytest.mark.model

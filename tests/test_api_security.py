@@ -13,7 +13,7 @@ from pydantic import ValidationError
 from starlette.routing import Mount
 
 from motesok.config import Settings
-from search_api.app import create_app
+from motesok.runtime import build_app
 from search_api.schemas import SearchResponse
 
 READ_ONLY = {"GET", "HEAD"}
@@ -38,7 +38,7 @@ class StubService:
 
 
 def app(**settings):
-    return create_app(Settings(**settings), StubService())
+    return build_app(Settings(**settings), StubService())
 
 
 @pytest.fixture(scope="module")
@@ -112,7 +112,7 @@ def test_serve_binds_to_the_configured_host(monkeypatch):
     calls = []
     monkeypatch.delenv("MOTESOK_HOST", raising=False)
     monkeypatch.delenv("MOTESOK_PORT", raising=False)
-    monkeypatch.setattr("search_api.app.create_app", lambda settings: "the app")
+    monkeypatch.setattr("motesok.runtime.build_app", lambda settings: "the app")
     monkeypatch.setattr("uvicorn.run", lambda application, **kwargs: calls.append((application, kwargs)))
     get_settings.cache_clear()
     try:

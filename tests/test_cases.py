@@ -137,9 +137,9 @@ def world(tmp_path_factory):
 def client(world):
     from fastapi.testclient import TestClient
 
-    from search_api.app import create_app
+    from motesok.runtime import build_app
 
-    with world.settings() as settings, TestClient(create_app(settings)) as client:
+    with world.settings() as settings, TestClient(build_app(settings)) as client:
         yield client
 
 

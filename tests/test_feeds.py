@@ -33,13 +33,13 @@ def runs(tmp_path_factory):
         from fastapi.testclient import TestClient
 
         from motesok.config import get_settings
-        from search_api.app import create_app
+        from motesok.runtime import build_app
 
         get_settings.cache_clear()
         try:
             first = CliRunner().invoke(app, ["index", str(docs)])
             assert first.exit_code == 0, first.output
-            client = TestClient(create_app(get_settings()))
+            client = TestClient(build_app(get_settings()))
             answers["search"] = client.get("/api/search", params={"q": "hemtjänst", "limit": 50})
             answers["feed"] = client.get("/feed", params={"q": "hemtjänst", "limit": 50})
             answers["feed body"] = client.get("/feed", params={"q": "hemtjänst", "body": "Socialnämnden"})
@@ -50,7 +50,7 @@ def runs(tmp_path_factory):
             write(docs, "ks_2023-11-20_protokoll.txt", "Kommunstyrelsen", "2023-11-20", [(9, "hemtjänst")])
             second = CliRunner().invoke(app, ["index", str(docs)])
             assert second.exit_code == 0, second.output
-            client = TestClient(create_app(get_settings()))
+            client = TestClient(build_app(get_settings()))
             answers["search after"] = client.get("/api/search", params={"q": "hemtjänst", "limit": 50})
             answers["feed after"] = client.get("/feed", params={"q": "hemtjänst", "limit": 50})
             answers["feed first"] = client.get("/feed", params={"q": "hemtjänst", "limit": 1})

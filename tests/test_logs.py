@@ -20,7 +20,7 @@ from indexer.store.sqlite import SQLiteStore
 from models.embeddings import HashingEmbedder
 from motesok.config import Settings
 from motesok.logs import JsonFormatter
-from search_api.app import create_app
+from motesok.runtime import build_app
 from search_api.schemas import SearchResponse
 from tests.conftest import CORPUS
 
@@ -60,7 +60,7 @@ def captured(name: str, level: int = logging.INFO):
 
 
 def client(**settings) -> TestClient:
-    return TestClient(create_app(Settings(**settings), StubService()), raise_server_exceptions=False)
+    return TestClient(build_app(Settings(**settings), StubService()), raise_server_exceptions=False)
 
 
 def requests(lines):

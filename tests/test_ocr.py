@@ -206,7 +206,7 @@ def test_an_indexed_scan_is_found_by_its_words_and_marked_as_ocr(documents, tmp_
 
     from motesok.cli import app
     from motesok.config import get_settings
-    from search_api.app import create_app
+    from motesok.runtime import build_app
 
     _, scan_path = documents
     monkeypatch.setenv("MOTESOK_DATA_DIR", str(tmp_path / "data"))
@@ -216,7 +216,7 @@ def test_an_indexed_scan_is_found_by_its_words_and_marked_as_ocr(documents, tmp_
         result = CliRunner().invoke(app, ["index", "--verbose", str(scan_path.parent)])
         assert result.exit_code == 0, result.output
         assert "OCR page 2/2" in result.output  # progress per page
-        with TestClient(create_app(get_settings())) as client:
+        with TestClient(build_app(get_settings())) as client:
             hits = client.get("/api/search", params={"q": "laddplatser idrottshallar", "mode": "keyword"}).json()["hits"]
             assert hits and hits[0]["paragraph"] == 115 and hits[0]["ocr"] is True
             assert hits[0]["original"] == f"/documents/{hits[0]['document_id']}/original#page=1"

@@ -57,13 +57,13 @@ def site(tmp_path_factory):
         from fastapi.testclient import TestClient
 
         from motesok.config import get_settings
-        from search_api.app import create_app
+        from motesok.runtime import build_app
 
         get_settings.cache_clear()
         try:
             result = CliRunner().invoke(app, ["index", str(docs)])
             assert result.exit_code == 0, result.output
-            application = create_app(get_settings())
+            application = build_app(get_settings())
             with TestClient(application) as client:
                 yield {"client": client, "root": root, "pdf": pdf, "private": private, "page": page,
                        "number": number, "app": application}

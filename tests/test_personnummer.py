@@ -268,7 +268,7 @@ def indexed(tmp_path_factory):
         from fastapi.testclient import TestClient
 
         from motesok.config import get_settings
-        from search_api.app import create_app
+        from motesok.runtime import build_app
 
         get_settings.cache_clear()
         try:
@@ -276,7 +276,7 @@ def indexed(tmp_path_factory):
             index = runner.invoke(app, ["index", "--verbose", str(docs)])
             parse = runner.invoke(app, ["parse", str(docs / "ks_2024-03-12_protokoll.txt")])
             parse_json = runner.invoke(app, ["parse", "--json", str(docs / "ks_2024-03-12_protokoll.txt")])
-            client = TestClient(create_app(get_settings()))
+            client = TestClient(build_app(get_settings()))
             answers = {}
             for query in ("bostadsanpassning", "föreningsbidrag", numbers[0], numbers[1], "ÅÅMMDD"):
                 for mode in ("hybrid", "keyword", "semantic"):

@@ -121,8 +121,8 @@ def test_the_page_marks_why_a_hit_matched(full_service):
     from fastapi.testclient import TestClient
 
     from motesok.config import Settings
-    from search_api.app import create_app
+    from motesok.runtime import build_app
 
-    with TestClient(create_app(Settings(), full_service)) as client:
+    with TestClient(build_app(Settings(), full_service)) as client:
         page = client.get("/", params={"q": "ambulanshelikopter"}).text
     assert 'class="hit-match"' in page and 'data-match="' in page

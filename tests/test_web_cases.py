@@ -31,7 +31,7 @@ def case_server(tmp_path_factory):
     from models.analysis import get_analyzer
     from models.embeddings import HashingEmbedder
     from motesok.config import Settings
-    from search_api.app import create_app
+    from motesok.runtime import build_app
     from search_api.service import RankingConfig, SearchService
 
     data = tmp_path_factory.mktemp("case-web")
@@ -40,7 +40,7 @@ def case_server(tmp_path_factory):
     store = SQLiteStore(data, embedding_model=embedder.name, dim=embedder.dim)
     summary = Indexer(store=store, analyzer=analyzer, embedder=embedder).run([PROJECT / "corpus"])
     assert summary.failed == 0, summary.messages
-    app = create_app(settings, SearchService(store, analyzer, embedder, RankingConfig.from_settings(settings)))
+    app = build_app(settings, SearchService(store, analyzer, embedder, RankingConfig.from_settings(settings)))
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]

@@ -34,9 +34,9 @@ def live_server(corpus_settings, search_service):
     """The app as `motesok serve` runs it, in a background thread, on a port the OS picked."""
     import uvicorn
 
-    from search_api.app import create_app
+    from motesok.runtime import build_app
 
-    app = create_app(corpus_settings, search_service)
+    app = build_app(corpus_settings, search_service)
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.bind(("127.0.0.1", 0))  # bound before the server starts: no race for the port
     port = sock.getsockname()[1]
