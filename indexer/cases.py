@@ -41,7 +41,8 @@ _LABEL = re.compile(
 # series that are not a registry of the organisation: statutes, official reports, standards, ...
 # (and any series ending in FS: a författningssamling such as HSLF-FS, SOSFS, SKOLFS)
 _NOT_SERIES = frozenset("""SOU DS SFS PROP BET DIR RIR ISO IEC EU EG LOU LOL LAG KAP KOM COM NJA RÅ HFD AD MÖD MD
-JO JK SKR TF RF KL HSLF ISBN ISSN LÅ VT HT NR TEL ORG ORGNR SID BILAGA PUNKT ART DOM MÅL PNR PERSONNR TFN FAX""".split())
+JO JK SKR TF RF KL HSLF ISBN ISSN LÅ VT HT NR TEL ORG ORGNR SID BILAGA PUNKT ART DOM MÅL PNR PERSONNR TFN
+FAX""".split())
 _SER = r"(?P<series>[A-Za-zÅÄÖåäö][A-Za-zÅÄÖåäö0-9]{0,7}(?:[ /-][A-Za-zÅÄÖåäö]{1,6})?)"
 _DOC = r"(?:\s?[-/:.]\s?-?\d{1,6})?"  # a document number after the serial: "-5", "/0009", ":58", ":-1"
 _SEP = r"\s?[/\-.:_ ]\s?"

@@ -23,7 +23,7 @@ from indexer.enrich import analyze_items
 from indexer.ingest import MAX_BYTES, IngestError, discover, parse_file, too_large
 from indexer.parse.ocr import OcrOptions
 from indexer.records import IndexedItem, ParsedDocument, item_id
-from indexer.store.base import Store, StoreError
+from indexer.store.base import Rebuildable, Store, StoreError
 
 log = logging.getLogger("motesok.index")
 
@@ -95,7 +95,7 @@ class Indexer:
         document is replaced in its own transaction and the documents not seen are removed at the end.
         """
         started = time.perf_counter()
-        if rebuild and callable(getattr(self.store, "full_reindex", None)):
+        if rebuild and isinstance(self.store, Rebuildable):
             before = self.store.document_checksums()
             with self.store.full_reindex():
                 summary = self._run(paths, force=True, progress=progress)

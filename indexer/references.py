@@ -70,9 +70,10 @@ _BODY_AT = re.compile(rf"(?:(?P<abbr>\b{_ABBR})[\s,]+|(?P<name>(?<![\w-]){_BODY_
 _BODY_START = re.compile(rf"\b{_ABBR}\b|(?<![\w-]){_BODY_NAME}")
 _DATE_ONLY = re.compile(_TAIL)
 _AFTER_BODY = re.compile(rf"^[\s:,]+(?:(?P<abbr>{_ABBR})\b|(?P<name>(?=[A-ZÅÄÖ]){_BODY_NAME}))")
-_HEADING = re.compile(r"^\s*(?:#{1,6}\s*)?(?:[-–•>]\s*)?(?:\*\*|__)?\s*(?:[A-ZÅÄÖ]{1,6}(?:[-/][A-ZÅÄÖa-zåäö]{1,6})?\s*)?$")
-_STATUTE_BEFORE = re.compile(r"(?:\bkap\b\.?,?\s*|\d\s*[a-z]?\s*§§?\s*(?:och|,)?\s*|(?:lagen|lag|balken|förordningen)\s*)$",
-                             re.I)
+_HEADING = re.compile(r"^\s*(?:#{1,6}\s*)?(?:[-–•>]\s*)?(?:\*\*|__)?\s*"
+                      r"(?:[A-ZÅÄÖ]{1,6}(?:[-/][A-ZÅÄÖa-zåäö]{1,6})?\s*)?$")
+_STATUTE_BEFORE = re.compile(r"(?:\bkap\b\.?,?\s*|\d\s*[a-z]?\s*§§?\s*(?:och|,)?\s*"
+                             r"|(?:lagen|lag|balken|förordningen)\s*)$", re.I)
 _STATUTE_AFTER = re.compile(r"^\s*(?:[a-z]\s+)?(?:§|kap\b|st\b|stycket|första|andra|tredje|p\.|punkt|"
                             r"[a-zåäö]*(?:lagen|lag|balken|förordningen|förordning|kungörelse)\b)", re.I)
 _HEADER_LIST = re.compile(r"(?:paragraf|justerade|justering)", re.I)  # "Justerade paragrafer §§ 1–12"

@@ -1,5 +1,10 @@
-"""The store conformance suite: every store implementation inherits ``StoreConformance``
-and overrides only the ``store`` fixture (a fresh, empty store with ``DIM``-dimensional vectors)."""
+"""The store conformance suite, as mixins (haystack's document-store tests are the model).
+
+Every store's tests inherit ``StoreConformance`` (all the mixins of the protocol) and override only
+the ``store_factory`` fixture: a function opening a store on one fresh place (a data folder, an
+alias) each time it is called, with ``embedding_model=EMBEDDING_MODEL`` and ``dim=DIM`` unless
+given; the factory closes what it opened. A store with the optional rebuild capability
+(``indexer.store.base.Rebuildable``) also inherits ``RebuildConformance``."""
 
 from __future__ import annotations
 
@@ -7,7 +12,7 @@ import numpy as np
 import pytest
 
 from indexer.records import DocumentMeta, IndexedItem, Item, item_id
-from indexer.store.base import PARTS_NEAR, Filters, KeywordQuery
+from indexer.store.base import FACET_FIELDS, PARTS_NEAR, Filters, KeywordQuery, StoreError
 
 DIM = 4
 EMBEDDING_MODEL = "conformance-test-model"
@@ -57,8 +62,18 @@ def archive():
     ]
 
 
-class StoreConformance:
-    """Behaviour every store must have. Subclasses provide the ``store`` fixture."""
+class StoreFixtures:
+    """The fixtures of every mixin; a backend overrides ``store_factory`` only."""
+
+    @pytest.fixture
+    def store_factory(self):
+        """``factory(embedding_model=EMBEDDING_MODEL, dim=DIM) -> Store``: a store on one fresh place,
+        the same place at every call within one test; the fixture closes what it opened."""
+        raise NotImplementedError("a store's tests override the store_factory fixture")
+
+    @pytest.fixture
+    def store(self, store_factory):
+        return store_factory()
 
     @pytest.fixture
     def loaded(self, store, archive):
@@ -66,11 +81,17 @@ class StoreConformance:
             store.write_document(doc, items)
         return store
 
+
+class WriteReadConformance(StoreFixtures):
+    """Writing, reading back, rewriting and deleting documents."""
+
     def test_empty_store(self, store):
         assert store.document_checksums() == {}
         assert store.keyword_search(kq("budget"), Filters(), 10) == []
-        assert store.vector_search(unit(1, 0, 0, 0), Filters(), 10) == []
-        assert store.stats().items == 0
+        assert store.filtered_ids(Filters(), 10) == []
+        assert store.get_document("nope") is None and store.get_items(["nope"]) == []
+        stats = store.stats()
+        assert (stats.documents, stats.items) == (0, 0)
 
     def test_write_and_read_back(self, loaded, archive):
         doc, items = archive[0]
@@ -151,6 +172,38 @@ class StoreConformance:
         assert sums[archive[1][0].source] == (archive[1][0].id, "c1")
         assert len(sums) == 3
 
+    def test_rewrite_replaces_items(self, loaded, archive):
+        doc, _ = archive[0]
+        new_doc, new_items = make_document("rs-2021.txt", checksum="c2", items=[
+            ("ny rubrik", "helt ny text om spårväg", [], [unit(0, 0, 1, 1)]),
+        ])
+        loaded.write_document(new_doc, new_items)
+        _, stored = loaded.get_document(doc.id)
+        assert [s.title for s in stored] == ["Ny Rubrik"]
+        assert loaded.document_checksums()[doc.source][1] == "c2"
+        assert loaded.keyword_search(kq("ambulanshelikopter"), Filters(), 10) == []
+        assert {h.item_id for h in loaded.keyword_search(kq("spårväg"), Filters(), 10)} == {
+            new_items[0].id, archive[2][1][0].id}
+        assert loaded.stats().items == 4
+
+    def test_delete_document(self, loaded, archive):
+        loaded.delete_document(archive[1][0].id)
+        assert loaded.get_document(archive[1][0].id) is None
+        assert loaded.keyword_search(kq("tandvård"), Filters(), 10) == []
+        assert archive[1][0].source not in loaded.document_checksums()
+        assert loaded.stats().documents == 2
+
+    def test_stats(self, loaded):
+        stats = loaded.stats()
+        assert (stats.documents, stats.items) == (3, 6)
+        assert stats.by_organisation == {"Region Test": 5, "Göteborgs Stad": 1}
+        assert stats.by_year == {2021: 3, 2020: 2, 2024: 1}
+        assert stats.newest_date_by_body["Kommunstyrelsen"] == "2024-05-29"
+
+
+class KeywordConformance(StoreFixtures):
+    """The keyword leg: what matches (``KeywordQuery``) and how it ranks."""
+
     def test_keyword_search_ranks_title_and_term_matches(self, loaded, archive):
         hits = loaded.keyword_search(kq("helikopter"), Filters(), 10)
         ids = [h.item_id for h in hits]
@@ -198,6 +251,13 @@ class StoreConformance:
             assert isinstance(loaded.keyword_search(kq(hostile), Filters(), 10), list)
         assert loaded.keyword_search(kq("covid-19"), Filters(), 10)
 
+
+class VectorConformance(StoreFixtures):
+    """The vector leg (what a server without kNN, osmem, skips)."""
+
+    def test_empty_store_vector_leg(self, store):
+        assert store.vector_search(unit(1, 0, 0, 0), Filters(), 10) == []
+
     def test_vector_search_max_over_passages(self, loaded, archive):
         hits = loaded.vector_search(unit(1, 0, 0, 0), Filters(), 10)
         ids = [h.item_id for h in hits]
@@ -210,21 +270,53 @@ class StoreConformance:
     def test_vector_search_limit(self, loaded):
         assert len(loaded.vector_search(unit(0, 1, 0, 0), Filters(), 2)) == 2
 
-    def test_filters_or_within_and_across_fields(self, loaded, archive):
-        both_bodies = Filters(body=("Regionstyrelsen", "Kommunstyrelsen"))
-        assert len(loaded.keyword_search(kq("budget"), both_bodies, 10)) == 2
+    def test_filters_on_the_vector_leg(self, loaded, archive):
         across = Filters(body=("Regionstyrelsen", "Kommunstyrelsen"), organisation=("Göteborgs Stad",))
-        assert [h.item_id for h in loaded.keyword_search(kq("budget"), across, 10)] == [archive[2][1][0].id]
         assert len(loaded.vector_search(unit(0, 1, 0, 0), across, 10)) == 1
-        assert loaded.keyword_search(kq("budget"), Filters(body=("Okänd nämnd",)), 10) == []
-
-    def test_filter_year_topic_doc_type_dates(self, loaded, archive):
-        assert {h.item_id for h in loaded.keyword_search(kq("budget"), Filters(year=(2020,)), 10)} == {archive[1][1][0].id}
         topic_hits = loaded.vector_search(unit(0, 1, 0, 0), Filters(topic=("ekonomi",)), 10)
         assert {h.item_id for h in topic_hits} == {archive[0][1][1].id, archive[1][1][0].id}
         assert len(loaded.vector_search(unit(0, 1, 0, 0), Filters(doc_type=("möte",)), 10)) == 2
         ranged = Filters(date_from="2021-01-01", date_to="2021-12-31")
         assert {h.item_id for h in loaded.vector_search(unit(0, 1, 0, 0), ranged, 10)} == {i.id for i in archive[0][1]}
+
+    def test_undated_items_fall_outside_any_date_range_on_the_vector_leg(self, loaded):
+        doc, items = make_document("odaterad.txt", date=None, body="Revisionen", items=[
+            ("budget", "budget utan datum", [], [unit(0, 1, 0, 0)]),
+        ])
+        loaded.write_document(doc, items)
+        for dates in (Filters(date_to="2030-12-31"), Filters(date_from="1900-01-01")):
+            assert items[0].id not in {h.item_id for h in loaded.vector_search(unit(0, 1, 0, 0), dates, 10)}
+        assert loaded.vector_search(unit(0, 1, 0, 0), Filters(topic=("okänt ämne",)), 10) == []
+        revision = Filters(body=("Revisionen", "Okänd nämnd"))
+        assert [h.item_id for h in loaded.vector_search(unit(0, 1, 0, 0), revision, 10)] == [items[0].id]
+
+    def test_rewrite_replaces_vectors(self, loaded, archive):
+        new_doc, new_items = make_document("rs-2021.txt", checksum="c2", items=[
+            ("ny rubrik", "helt ny text om spårväg", [], [unit(0, 0, 1, 1)]),
+        ])
+        loaded.write_document(new_doc, new_items)
+        # the old vectors are gone: nothing is close to the old first item's vector any more
+        assert loaded.vector_search(unit(1, 0, 0, 0), Filters(), 10)[0].score < 0.5
+        assert loaded.vector_search(unit(0, 0, 1, 1), Filters(), 1)[0].item_id == new_items[0].id
+
+
+class FilterFacetConformance(StoreFixtures):
+    """Filters (OR within a facet, AND across), browsing, facet values and counts."""
+
+    def test_filters_or_within_and_across_fields(self, loaded, archive):
+        both_bodies = Filters(body=("Regionstyrelsen", "Kommunstyrelsen"))
+        assert len(loaded.keyword_search(kq("budget"), both_bodies, 10)) == 2
+        across = Filters(body=("Regionstyrelsen", "Kommunstyrelsen"), organisation=("Göteborgs Stad",))
+        assert [h.item_id for h in loaded.keyword_search(kq("budget"), across, 10)] == [archive[2][1][0].id]
+        assert loaded.filtered_ids(across, 10) == [archive[2][1][0].id]
+        assert loaded.keyword_search(kq("budget"), Filters(body=("Okänd nämnd",)), 10) == []
+
+    def test_filter_year_topic_doc_type_dates(self, loaded, archive):
+        assert {h.item_id for h in loaded.keyword_search(kq("budget"), Filters(year=(2020,)), 10)} == {archive[1][1][0].id}
+        assert loaded.filtered_ids(Filters(topic=("ekonomi",)), 10) == [archive[0][1][1].id, archive[1][1][0].id]
+        assert len(loaded.filtered_ids(Filters(doc_type=("möte",)), 10)) == 2
+        ranged = Filters(date_from="2021-01-01", date_to="2021-12-31")
+        assert loaded.filtered_ids(ranged, 10) == [i.id for i in archive[0][1]]
         assert loaded.keyword_search(kq("budget"), Filters(date_from="2025-01-01"), 10) == []
 
     def test_undated_items_fall_outside_any_date_range(self, loaded):
@@ -236,11 +328,11 @@ class StoreConformance:
         assert undated in {h.item_id for h in loaded.keyword_search(kq("budget"), Filters(), 10)}
         for dates in (Filters(date_to="2030-12-31"), Filters(date_from="1900-01-01")):
             assert undated not in {h.item_id for h in loaded.keyword_search(kq("budget"), dates, 10)}
-            assert undated not in {h.item_id for h in loaded.vector_search(unit(0, 1, 0, 0), dates, 10)}
+            assert undated not in loaded.filtered_ids(dates, 100)
         # a filter value the store has never seen matches nothing, alone or beside a known one
-        assert loaded.vector_search(unit(0, 1, 0, 0), Filters(topic=("okänt ämne",)), 10) == []
+        assert loaded.filtered_ids(Filters(topic=("okänt ämne",)), 10) == []
         revision = Filters(body=("Revisionen", "Okänd nämnd"))
-        assert [h.item_id for h in loaded.vector_search(unit(0, 1, 0, 0), revision, 10)] == [undated]
+        assert loaded.filtered_ids(revision, 10) == [undated]
 
     def test_filtered_ids_newest_first(self, loaded, archive):
         ids = loaded.filtered_ids(Filters(), 100)
@@ -257,10 +349,10 @@ class StoreConformance:
         ids = [item.id for _, items in archive for item in items] + ["no-such-item"]
         counts = loaded.count_facet_values(ids)
         values = loaded.facet_values(ids)
-        for facet in ("organisation", "body", "year", "topic", "doc_type"):
+        for facet in FACET_FIELDS:
             expected: dict = {}
-            for item_id in ids:
-                for value in values.get(item_id, {}).get(facet, []):
+            for one in ids:
+                for value in values.get(one, {}).get(facet, []):
                     expected[value] = expected.get(value, 0) + 1
             assert counts[facet] == expected, facet
         assert counts["topic"]["pandemi"] >= 1
@@ -268,34 +360,9 @@ class StoreConformance:
         one = loaded.count_facet_values([archive[0][1][2].id])
         assert one["year"] == {2021: 1} and one["body"] == {archive[0][0].body: 1}
 
-    def test_rewrite_replaces_items(self, loaded, archive):
-        doc, _ = archive[0]
-        new_doc, new_items = make_document("rs-2021.txt", checksum="c2", items=[
-            ("ny rubrik", "helt ny text om spårväg", [], [unit(0, 0, 1, 1)]),
-        ])
-        loaded.write_document(new_doc, new_items)
-        _, stored = loaded.get_document(doc.id)
-        assert [s.title for s in stored] == ["Ny Rubrik"]
-        assert loaded.document_checksums()[doc.source][1] == "c2"
-        assert loaded.keyword_search(kq("ambulanshelikopter"), Filters(), 10) == []
-        # the old vectors are gone: nothing is close to the old first item's vector any more
-        assert loaded.vector_search(unit(1, 0, 0, 0), Filters(), 10)[0].score < 0.5
-        assert loaded.vector_search(unit(0, 0, 1, 1), Filters(), 1)[0].item_id == new_items[0].id
-        assert loaded.stats().items == 4
 
-    def test_delete_document(self, loaded, archive):
-        loaded.delete_document(archive[1][0].id)
-        assert loaded.get_document(archive[1][0].id) is None
-        assert loaded.keyword_search(kq("tandvård"), Filters(), 10) == []
-        assert archive[1][0].source not in loaded.document_checksums()
-        assert loaded.stats().documents == 2
-
-    def test_stats(self, loaded):
-        stats = loaded.stats()
-        assert (stats.documents, stats.items) == (3, 6)
-        assert stats.by_organisation == {"Region Test": 5, "Göteborgs Stad": 1}
-        assert stats.by_year == {2021: 3, 2020: 2, 2024: 1}
-        assert stats.newest_date_by_body["Kommunstyrelsen"] == "2024-05-29"
+class CaseConformance(StoreFixtures):
+    """Cases: the items carrying a case key."""
 
     def test_case_items_follow_their_documents(self, store):
         """A case is the items carrying its key, in date order across documents; rewriting or
@@ -327,3 +394,81 @@ class StoreConformance:
         assert store.case_item_ids(other) == []
         store.delete_document(early.id)
         assert store.case_item_ids(key) == []
+
+
+class IdentityConformance(StoreFixtures):
+    """Which model's vectors a store holds, and what it refuses."""
+
+    def test_refuses_vectors_of_another_model(self, store_factory):
+        store_factory(embedding_model="model-a", dim=4)
+        with pytest.raises(StoreError, match="model-a"):
+            store_factory(embedding_model="model-b", dim=8)
+
+    def test_refuses_another_dimension_of_the_same_model(self, store_factory):
+        store_factory(embedding_model="model-a", dim=4)
+        with pytest.raises(StoreError, match=r"'model-a' \(dim 4\).*'model-a' \(dim 8\)"):
+            store_factory(embedding_model="model-a", dim=8)
+
+    def test_opens_again_with_the_same_model_or_none(self, store_factory, archive):
+        first = store_factory()
+        for doc, items in archive:
+            first.write_document(doc, items)
+        first.close()  # a finished run (OpenSearch refreshes on close; another reader waits for it)
+        for model, dim in ((EMBEDDING_MODEL, DIM), (None, None)):
+            again = store_factory(embedding_model=model, dim=dim)
+            assert again.stats().items == 6
+            assert len(again.keyword_search(kq("budget"), Filters(), 10)) == 3
+
+    def test_query_vector_of_wrong_dimension_is_refused(self, loaded):
+        with pytest.raises(StoreError, match="3 dimensions"):
+            loaded.vector_search(np.array([1.0, 0.0, 0.0]), Filters(), 5)
+
+    def test_a_failed_write_keeps_the_previous_version(self, store, archive):
+        doc, items = archive[0]
+        store.write_document(doc, items)
+        broken_doc, broken_items = make_document("rs-2021.txt", checksum="c2", items=[
+            ("ny", "ny", [], [unit(1, 0, 0, 0)]),
+            ("trasig", "trasig", [], [unit(0, 1, 0, 0)]),
+        ])
+        broken_items[1].vectors = None  # refused (SQLite: after the old items were deleted, rolled back)
+        with pytest.raises(StoreError, match="no vectors"):
+            store.write_document(broken_doc, broken_items)
+        assert store.document_checksums()[doc.source][1] == "c1"
+        assert [s.id for s in store.get_document(doc.id)[1]] == [i.id for i in items]
+
+
+class RebuildConformance(StoreFixtures):
+    """The optional rebuild capability (``Rebuildable.full_reindex``): the index is built anew
+    beside the one being searched and replaces it at the end, or not at all."""
+
+    def test_a_rebuild_holds_exactly_what_was_written_in_it(self, loaded, archive):
+        with loaded.full_reindex():
+            assert loaded.document_checksums() == {}  # the rebuild compares with the new index
+            loaded.write_document(*archive[2])
+            # searches still see the complete previous index while the new one is being built
+            assert len(loaded.filtered_ids(Filters(), 100)) == 6 and loaded.stats().documents == 3
+        assert loaded.filtered_ids(Filters(), 100) == [archive[2][1][0].id]
+        assert list(loaded.document_checksums()) == [archive[2][0].source]
+        loaded.write_document(*archive[1])  # writes after the rebuild go to the new index
+        assert loaded.stats().documents == 2
+
+    def test_rewriting_a_document_twice_in_a_rebuild_leaves_no_stale_items(self, store, archive):
+        with store.full_reindex():
+            store.write_document(*archive[0])
+            smaller = make_document("rs-2021.txt", checksum="c2", items=[("ny", "ny text", [], [unit(1, 0, 0, 0)])])
+            store.write_document(*smaller)
+        assert store.stats().items == 1
+
+    def test_a_failed_rebuild_keeps_the_previous_index(self, loaded, archive):
+        with pytest.raises(RuntimeError, match="parse failure"):
+            with loaded.full_reindex():
+                loaded.write_document(*archive[0])
+                raise RuntimeError("parse failure")
+        assert loaded.stats().documents == 3 and len(loaded.filtered_ids(Filters(), 100)) == 6
+        loaded.write_document(*archive[0])  # writes go to the serving index again
+        assert loaded.stats().documents == 3
+
+
+class StoreConformance(WriteReadConformance, KeywordConformance, VectorConformance, FilterFacetConformance,
+                       CaseConformance, IdentityConformance):
+    """Everything the store protocol promises (``indexer.store.base.Store``)."""

@@ -7,8 +7,19 @@ import re
 
 import pytest
 
-from indexer.cases import (STEP_KINDS, STEP_LABELS, CaseNumber, case_key, case_label, item_case_keys,
-                           item_case_numbers, parse_case_number, series_less_aliases, slug, step_kind)
+from indexer.cases import (
+    STEP_KINDS,
+    STEP_LABELS,
+    CaseNumber,
+    case_key,
+    case_label,
+    item_case_keys,
+    item_case_numbers,
+    parse_case_number,
+    series_less_aliases,
+    slug,
+    step_kind,
+)
 from indexer.records import Item
 
 # (as written in the corpora, series, year, serial)

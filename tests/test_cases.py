@@ -238,7 +238,7 @@ def test_item_page_links_resolved_references(client):
     linked = [r for r in answer["references"] if r["url"]]
     assert linked and linked[0]["title"].startswith(ref.target.title)
     page = client.get(f"/punkt/{citing[0]['id']}").text
-    assert f'class="ref-link"' in page and linked[0]["url"] in page and "Hänvisningar i texten" in page
+    assert 'class="ref-link"' in page and linked[0]["url"] in page and "Hänvisningar i texten" in page
 
 
 def test_a_protocol_links_the_handling_it_names(client):

@@ -233,9 +233,9 @@ Kommunstyrelsen beslutar att bygga laddstolpar vid kommunhuset.
 @pytest.fixture(scope="module")
 def small_service(tmp_path_factory, analyzer):
     from indexer.pipeline import Indexer
+    from indexer.store.sqlite import SQLiteStore
     from models.embeddings import HashingEmbedder
     from search_api.service import RankingConfig, SearchService
-    from indexer.store.sqlite import SQLiteStore
 
     folder = tmp_path_factory.mktemp("answer-docs")
     (folder / "ks_2025-04-02_protokoll.txt").write_text(PROTOKOLL, encoding="utf-8")

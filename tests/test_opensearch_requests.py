@@ -4,14 +4,13 @@ kNN queries, filters, facet aggregations, alias swap and bulk actions and failur
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import numpy as np
 import pytest
 
 from indexer.store.base import PARTS_NEAR, Filters, KeywordQuery
 from indexer.store.opensearch_requests import (
-    match_clause,
     FALLBACK_TEXT_ANALYZER,
     KIND_ITEM,
     KIND_PASSAGE,
@@ -19,11 +18,8 @@ from indexer.store.opensearch_requests import (
     TERMS_ANALYZER,
     BulkFailure,
     alias_swap_actions,
-    client_options,
-    finish_settings,
-    index_template_body,
-    template_name,
     best_passage_per_item,
+    client_options,
     collect_failures,
     document_action,
     document_checksums_body,
@@ -33,16 +29,19 @@ from indexer.store.opensearch_requests import (
     facet_value_counts_from_response,
     facet_values_body,
     facet_values_from_fields,
-    hit_item_id,
     filter_clauses,
     filtered_ids_body,
+    finish_settings,
+    hit_item_id,
     index_body,
+    index_template_body,
     initial_k,
     item_actions,
     item_doc_id,
     keyword_query_body,
     knn_query_body,
     knn_score_to_similarity,
+    match_clause,
     merge_analysis,
     passage_doc_id,
     redact_url,
@@ -50,6 +49,7 @@ from indexer.store.opensearch_requests import (
     stats_body,
     stats_from_response,
     stored_item_from_source,
+    template_name,
     text_analyzers,
     versioned_index_name,
 )
@@ -193,7 +193,7 @@ def test_aliases_and_refresh_interval_are_optional():
 
 
 def test_versioned_index_name_and_redacted_url():
-    when = datetime(2024, 5, 29, 12, 30, 1, 123456, tzinfo=timezone.utc)
+    when = datetime(2024, 5, 29, 12, 30, 1, 123456, tzinfo=UTC)
     assert versioned_index_name("motesok", when) == "motesok-v20240529123001123456"
     assert redact_url("https://admin:s3cret@localhost:9200/") == "https://admin:***@localhost:9200/"
     assert redact_url("http://localhost:9200") == "http://localhost:9200"

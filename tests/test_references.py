@@ -5,8 +5,14 @@ from __future__ import annotations
 
 import pytest
 
-from indexer.references import (abbreviations_of, body_abbreviations, find_handling_references, find_references,
-                                own_handling_number, resolve_body)
+from indexer.references import (
+    abbreviations_of,
+    body_abbreviations,
+    find_handling_references,
+    find_references,
+    own_handling_number,
+    resolve_body,
+)
 
 
 def _one(text: str):

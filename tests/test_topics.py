@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from models.topics import TopicFileError, load_topics
-from tests.conftest import CORPUS, PROJECT
+from tests.conftest import PROJECT
 
 LABELLED = PROJECT / "tests" / "data" / "topics_labelled.jsonl"
 TAXONOMY = PROJECT / "models" / "topics.yaml"

@@ -6,8 +6,11 @@ semantics and presentation live above the store (``search_api``) so every backen
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
-from typing import Any, Callable, Literal, Protocol
+from datetime import UTC
+from typing import Any, Literal, Protocol, runtime_checkable
 
 import numpy as np
 
@@ -32,7 +35,7 @@ class Filters:
     date_from: str | None = None
     date_to: str | None = None
 
-    def without(self, facet: str) -> "Filters":
+    def without(self, facet: str) -> Filters:
         """The same filters with one facet field cleared (for disjunctive facet counts)."""
         from dataclasses import replace
 
@@ -139,9 +142,9 @@ class StoredItem:
 
 def utc_now() -> str:
     """Now, as stores record it: UTC ISO 8601 with microseconds, so the strings sort in time order."""
-    from datetime import datetime, timezone
+    from datetime import datetime
 
-    return datetime.now(timezone.utc).isoformat(timespec="microseconds")
+    return datetime.now(UTC).isoformat(timespec="microseconds")
 
 
 def document_times(previous: tuple[str, str | None, str | None] | None, checksum: str, now: str) -> tuple[str, str]:
@@ -224,7 +227,7 @@ def relaxations(query: KeywordQuery) -> tuple[KeywordQuery, ...]:
     return tuple(replace(query, minimum_match=need) for need in range(query.required(), 0, -1))
 
 
-def sequential_legs(store: "Store", request: LegsRequest) -> Legs:
+def sequential_legs(store: Store, request: LegsRequest) -> Legs:
     """``LegsRequest`` answered by the store's own leg methods, one after another: the default for
     a store without ``search_legs`` (SQLite, where each leg is a local call)."""
     asked, keyword = None, []
@@ -247,7 +250,7 @@ def sequential_legs(store: "Store", request: LegsRequest) -> Legs:
     return Legs(asked, keyword, filtered, unfiltered, stats)
 
 
-def run_legs(store: "Store", request: LegsRequest) -> Legs:
+def run_legs(store: Store, request: LegsRequest) -> Legs:
     """The legs of one search: the store's ``search_legs`` where it has one, else one leg at a time."""
     own = getattr(store, "search_legs", None)
     return own(request) if own is not None else sequential_legs(store, request)
@@ -260,7 +263,10 @@ class Store(Protocol):
     ``search_legs(request: LegsRequest) -> Legs`` sends a search's legs together (default:
     ``sequential_legs``); ``write_documents(pairs) -> failures`` writes a batch of documents in one
     go (each failure has ``document_id``; a failed document keeps its previous version; default:
-    ``write_document`` per document); ``vector_score_stats(vector)``.
+    ``write_document`` per document); ``vector_score_stats(vector)``; ``all_case_keys()`` and
+    ``items_without_case_keys()`` (cases of series-less numbers; an old store's missing keys); and the
+    rebuild path, ``Rebuildable.full_reindex`` (without it a rebuild rewrites every document in place
+    and deletes those not seen, ``indexer.pipeline``). ``tests/store_conformance.py`` checks all of it.
     """
 
     def document_checksums(self) -> dict[str, tuple[str, str]]:
@@ -273,7 +279,8 @@ class Store(Protocol):
         """Remove a document and its items."""
 
     def keyword_search(self, query: KeywordQuery, filters: Filters, limit: int) -> list[Scored]:
-        """Items matching the query (``KeywordQuery.matches``, ``minimum_match``), best first (higher score is better)."""
+        """Items matching the query (``KeywordQuery.matches``, ``minimum_match``), best first (higher
+        score is better)."""
 
     def vector_search(self, vector: np.ndarray, filters: Filters, limit: int) -> list[Scored]:
         """Items nearest the query vector (max over an item's passages), best first."""
@@ -306,3 +313,17 @@ class Store(Protocol):
 
     def close(self) -> None:
         """Release connections and files."""
+
+
+@runtime_checkable
+class Rebuildable(Protocol):
+    """The optional rebuild capability of a store (OpenSearch: a new versioned index, then one alias
+    swap): ``with store.full_reindex(): ...write every document...`` builds the index anew beside the
+    one being searched; the writes inside go to the new index (``document_checksums`` reads it, so
+    every document is new), searches keep the old one until the block ends, and then the new one
+    replaces it, or on an exception is dropped and the old one stays as it was.
+    ``begin_full_reindex``/``finish_full_reindex``/``abort_full_reindex`` are the same steps apart."""
+
+    def full_reindex(self) -> AbstractContextManager[object]:
+        """The rebuild as a context manager (see the class)."""
+        ...

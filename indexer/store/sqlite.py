@@ -19,12 +19,14 @@ import gc
 import json
 import sqlite3
 import threading
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 import numpy as np
 
 from indexer.records import DocumentMeta, IndexedItem
+from indexer.store import postings
 from indexer.store.base import (
     TEXT_WEIGHT,
     TITLE_WEIGHT,
@@ -40,7 +42,6 @@ from indexer.store.base import (
     query_vector,
     utc_now,
 )
-from indexer.store import postings
 from indexer.store.sqlite_memory import SearchMemory
 from indexer.store.sqlite_memory import load as load_search_memory
 
@@ -232,6 +233,8 @@ class SQLiteStore:
                 raise
 
     def _insert_item(self, document: DocumentMeta, indexed: IndexedItem) -> None:
+        if indexed.vectors is None:  # as OpenSearch refuses it: an item without vectors is never found by meaning
+            raise StoreError(f"item {indexed.id} has no vectors")
         item = indexed.item
         cursor = self._conn.execute(
             "INSERT INTO items (id, document_id, position, number, paragraph, title, title_derived, "
@@ -426,7 +429,8 @@ class SQLiteStore:
         with self._lock:
             row = self._conn.execute(
                 "SELECT source, checksum, format, organisation, body, date, year, doc_type, title, inferred, "
-                "first_indexed, last_changed, url, personnummer_masked, ocr, ocr_confidence FROM documents WHERE id = ?",
+                "first_indexed, last_changed, url, personnummer_masked, ocr, ocr_confidence "
+                "FROM documents WHERE id = ?",
                 (document_id,),
             ).fetchone()
             if row is None:

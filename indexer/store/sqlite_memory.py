@@ -36,7 +36,7 @@ class _Coded:
     code_of: dict[str, int]
 
     @classmethod
-    def build(cls, values: list) -> "_Coded":
+    def build(cls, values: list) -> _Coded:
         code_of: dict[str, int] = {}
         codes = np.fromiter((code_of.setdefault(v, len(code_of)) if v else -1 for v in values),
                             dtype=np.int32, count=len(values))
@@ -245,6 +245,7 @@ def _read_passages(conn: sqlite3.Connection, batch: int = 20_000) -> tuple[np.nd
     row = 0
     while rows := cursor.fetchmany(batch):
         items[row:row + len(rows)] = [r[0] for r in rows]
-        matrix[row:row + len(rows)] = np.frombuffer(b"".join(r[1] for r in rows), dtype=np.float32).reshape(len(rows), -1)
+        blob = b"".join(r[1] for r in rows)
+        matrix[row:row + len(rows)] = np.frombuffer(blob, dtype=np.float32).reshape(len(rows), -1)
         row += len(rows)
     return matrix[:row], items[:row]
