@@ -21,6 +21,7 @@ import numpy as np
 from indexer.records import DocumentMeta, IndexedItem
 from indexer.store.base import (
     FACET_FIELDS,
+    FACETS,
     PARTS_NEAR,
     TEXT_WEIGHT,
     TITLE_WEIGHT,
@@ -66,9 +67,8 @@ FALLBACK_TEXT_ANALYZER = "motesok_text"
 #: (docker-compose.yml mounts deploy/opensearch/analysis at /usr/share/opensearch/config/analysis).
 ANALYSIS_DIR_IN_CLUSTER = "analysis"
 
-#: Index field of each facet in ``Filters``/``FACET_FIELDS``.
-FACET_INDEX_FIELD = {"organisation": "organisation", "body": "body", "year": "year", "topic": "topics",
-                     "doc_type": "doc_type"}
+#: Index field of each facet in ``Filters``/``FACET_FIELDS`` (the facet table's ``index_field``).
+FACET_INDEX_FIELD = {facet.name: facet.index_field for facet in FACETS}
 
 PAGE_SIZE = 1000  # hits per search request when paging with search_after
 MAX_WINDOW = 10_000  # OpenSearch's default index.max_result_window, also the k-NN ceiling for k
@@ -272,12 +272,9 @@ def index_body(dim: int, embedding_model: str | None, analysis: dict[str, Any] |
                 "inferred": keyword,
                 # the times, publisher's address, personnummer count and OCR mark, copied onto items
                 **ADDED_FIELDS_DOCUMENT,
-                # facet fields, copied onto items and passages so filters need no join
-                "organisation": keyword,
-                "body": keyword,
-                "doc_type": keyword,
-                "topics": keyword,
-                "year": {"type": "integer"},
+                # facet fields (indexer.store.facets), copied onto items and passages so filters need no join
+                **{facet.index_field: keyword if facet.value_type is str else {"type": "integer"}
+                   for facet in FACETS},
                 # ISO string compared as a string, like SQLite; the sub-field is a real date for Dashboards
                 "date": {"type": "keyword", "fields": {"as_date": {
                     "type": "date", "format": "yyyy-MM-dd||yyyy-MM||yyyy", "ignore_malformed": True}}},
@@ -730,7 +727,7 @@ def document_meta_from_source(src: dict[str, Any]) -> DocumentMeta:
 
 
 #: What ``facet_values`` reads, from doc values (never ``_source``, which holds each item's text).
-FACET_DOCVALUE_FIELDS = ["item_id", "organisation", "body", "year", "topics", "doc_type", "date", "case_keys"]
+FACET_DOCVALUE_FIELDS = ["item_id", *FACET_INDEX_FIELD.values(), "date", "case_keys"]
 
 
 def facet_values_body(item_ids: list[str]) -> dict[str, Any]:
@@ -746,9 +743,9 @@ def facet_values_from_fields(fields: dict[str, list[Any]]) -> dict[str, list[Any
     def values(name: str) -> list[Any]:
         return [v for v in fields.get(name, []) if v not in (None, "")]
 
-    return {"organisation": values("organisation"), "body": values("body"),
-            "year": [int(v) for v in values("year")], "topic": values("topics"), "doc_type": values("doc_type"),
-            "date": values("date"), "case_keys": values("case_keys")}
+    found: dict[str, list[Any]] = {facet.name: [facet.value_type(v) for v in values(facet.index_field)]
+                                   for facet in FACETS}
+    return {**found, "date": values("date"), "case_keys": values("case_keys")}
 
 
 def document_checksums_body() -> dict[str, Any]:
@@ -780,8 +777,8 @@ def facet_value_counts_body(item_ids: list[str], size: int = FACET_SIZE) -> dict
 
 def facet_value_counts_from_response(response: dict[str, Any]) -> dict[str, dict[Any, int]]:
     aggregations = response.get("aggregations", {})
-    return {facet: {(int(b["key"]) if facet == "year" else b["key"]): b["doc_count"]
-                    for b in aggregations.get(facet, {}).get("buckets", [])} for facet in FACET_FIELDS}
+    return {facet.name: {facet.value_type(b["key"]): b["doc_count"]
+                         for b in aggregations.get(facet.name, {}).get("buckets", [])} for facet in FACETS}
 
 
 def chunks(values: list, size: int) -> Iterator[list]:
