@@ -105,3 +105,14 @@ def test_parse_and_index_honour_the_file_size_limit(archive, tmp_path):
 
     indexed = invoke(["index", str(doc)], {**env, "MOTESOK_MAX_FILE_BYTES": str(size - 1)})
     assert indexed.exit_code == 1 and "MOTESOK_MAX_FILE_BYTES" in indexed.output
+
+
+def test_export_analysis_writes_the_configured_synonyms(tmp_path):
+    synonyms = tmp_path / "synonyms.txt"
+    synonyms.write_text("gbn, gatu- och belysningsnämnden\n", encoding="utf-8")
+    out = tmp_path / "analysis"
+    result = invoke(["export-analysis", str(out)], {"MOTESOK_SYNONYMS_FILE": str(synonyms)})
+    assert result.exit_code == 0, result.output
+    written = (out / "synonyms.txt").read_text(encoding="utf-8")
+    assert "gbn, gatu- och belysningsnämnden" in written
+    assert "hsn" not in written  # the packaged list is not the one configured
