@@ -339,6 +339,20 @@ class FilterFacetConformance(StoreFixtures):
         assert ids[0] == archive[2][1][0].id and len(ids) == 6
         assert loaded.filtered_ids(Filters(year=(2020,)), 100) == [i.id for i in archive[1][1]]
 
+    def test_browsing_order_newest_then_document_then_position(self, store):
+        """Undated items last; on one date by document id, then by position in the document."""
+        written = [make_document(name, date=date, items=[(w, w, [], [unit(1, 0, 0, 0)]) for w in ("ett", "två")])
+                   for name, date in (("a.txt", "2022-03-01"), ("b.txt", None), ("c.txt", "2022-03-01"),
+                                      ("d.txt", "2023-01-01"))]
+        for doc, items in written:
+            store.write_document(doc, items)
+        by_date = sorted(written[:1] + written[2:], key=lambda pair: (-int(pair[0].date.replace("-", "")), pair[0].id))
+        expected = [item.id for _, items in [*by_date, written[1]] for item in items]
+        assert store.filtered_ids(Filters(), 100) == expected
+        assert store.filtered_ids(Filters(), 3) == expected[:3]
+        assert store.filtered_ids(Filters(year=(2022,)), 100) == [i for i in expected if i not in
+                                                                   {x.id for x in written[1][1] + written[3][1]}]
+
     def test_facet_values(self, loaded, archive):
         values = loaded.facet_values([archive[0][1][2].id])[archive[0][1][2].id]
         # a multi-valued facet in no set order (OpenSearch reads doc values, which sort them)

@@ -28,6 +28,7 @@ import numpy as np
 from indexer.records import DocumentMeta, IndexedItem
 from indexer.store import postings
 from indexer.store.base import (
+    FACETS,
     TEXT_WEIGHT,
     TITLE_WEIGHT,
     Filters,
@@ -124,30 +125,6 @@ def _add_missing_columns(conn: sqlite3.Connection) -> None:
 def _fts_phrase(term: str) -> str:
     # Every term is a quoted FTS5 string: query syntax in user input can never reach the parser.
     return '"' + term.replace('"', '""') + '"'
-
-
-def _filter_sql(filters: Filters, alias: str = "i") -> tuple[str, list[Any]]:
-    """SQL conditions for the filters: OR within a field, AND across fields."""
-    clauses: list[str] = []
-    params: list[Any] = []
-    for field in ("organisation", "body", "year", "doc_type"):
-        values = getattr(filters, field)
-        if values:
-            clauses.append(f"{alias}.{field} IN ({','.join('?' * len(values))})")
-            params.extend(values)
-    if filters.topic:
-        clauses.append(
-            f"{alias}.rowid IN (SELECT item_rowid FROM item_topics WHERE topic IN "
-            f"({','.join('?' * len(filters.topic))}))"
-        )
-        params.extend(filters.topic)
-    if filters.date_from:
-        clauses.append(f"{alias}.date >= ?")
-        params.append(filters.date_from)
-    if filters.date_to:
-        clauses.append(f"{alias}.date <= ?")
-        params.append(filters.date_to)
-    return (" AND ".join(clauses) or "1"), params
 
 
 class SQLiteStore:
@@ -362,14 +339,7 @@ class SQLiteStore:
         return (float(scores.mean()), float(scores.std())) if len(scores) else None
 
     def filtered_ids(self, filters: Filters, limit: int) -> list[str]:
-        where, params = _filter_sql(filters)
-        with self._lock:
-            rows = self._conn.execute(
-                f"SELECT i.id FROM items i WHERE {where} "
-                f"ORDER BY i.date IS NULL, i.date DESC, i.document_id, i.position LIMIT ?",
-                [*params, limit],
-            ).fetchall()
-        return [r[0] for r in rows]
+        return self._search_memory().browse(filters, limit)
 
     def facet_values(self, item_ids: list[str]) -> dict[str, dict[str, list[Any]]]:
         rows = self._search_memory().facet_rows
@@ -377,16 +347,11 @@ class SQLiteStore:
         for item_id in item_ids:
             row = rows.get(item_id)
             if row is not None:
-                organisation, body, year, topics, doc_type, date, case_keys = row
-                out[item_id] = {
-                    "organisation": [organisation] if organisation else [],
-                    "body": [body] if body else [],
-                    "year": [year] if year is not None else [],
-                    "topic": list(topics),
-                    "doc_type": [doc_type] if doc_type else [],
-                    "date": [date] if date else [],
-                    "case_keys": list(case_keys),
-                }
+                *values, date, case_keys = row
+                out[item_id] = {facet.name: list(value) if facet.multi else ([] if value in (None, "") else [value])
+                                for facet, value in zip(FACETS, values)}
+                out[item_id]["date"] = [date] if date else []
+                out[item_id]["case_keys"] = list(case_keys)
         return out
 
     def count_facet_values(self, item_ids: list[str]) -> dict[str, dict[Any, int]]:

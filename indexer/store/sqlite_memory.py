@@ -5,7 +5,9 @@ the parts of a search that touch every item run as numpy operations instead of S
 - the vector leg: an int8 scan over every passage, best passage per item, and the best
   candidates rescored exactly (``vectors``);
 - filters: a boolean mask over all items from coded columns (a few hundred µs at 100k items,
-  where ``SELECT rowid … WHERE body IN (…)`` plus ``np.isin`` took tens of ms);
+  where ``SELECT rowid … WHERE body IN (…)`` plus ``np.isin`` took tens of ms); browsing without a
+  query (``filtered_ids``) picks from the same mask in date order, so one filter engine serves all;
+- facets: one coded column per facet of the table (``indexer.store.facets``), counted as bincounts;
 - the keyword leg: BM25 from in-memory postings (``postings``), once per query; each set of
   filters (the facet re-runs) picks from those scores with the mask.
 """
@@ -16,10 +18,11 @@ import json
 import sqlite3
 import threading
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
-from indexer.store.base import PARTS_NEAR, Filters
+from indexer.store.base import FACETS, PARTS_NEAR, Filters
 from indexer.store.postings import Postings, is_single_token
 from indexer.store.vectors import PassageVectors
 
@@ -37,18 +40,44 @@ class _Coded:
 
     @classmethod
     def build(cls, values: list) -> _Coded:
-        code_of: dict[str, int] = {}
-        codes = np.fromiter((code_of.setdefault(v, len(code_of)) if v else -1 for v in values),
+        code_of: dict[Any, int] = {}
+        codes = np.fromiter((-1 if v is None or v == "" else code_of.setdefault(v, len(code_of)) for v in values),
                             dtype=np.int32, count=len(values))
         return cls(codes, code_of)
 
-    def count(self, index: np.ndarray) -> dict[str, int]:
+    def count(self, index: np.ndarray) -> dict[Any, int]:
         """How many of the items at ``index`` carry each value."""
         return _count_codes(self.codes[index], list(self.code_of))
 
-    def mask(self, wanted: tuple[str, ...]) -> np.ndarray:
+    def mask(self, wanted: tuple[Any, ...]) -> np.ndarray:
         wanted_codes = [self.code_of[v] for v in wanted if v in self.code_of]
         return np.isin(self.codes, np.asarray(wanted_codes, dtype=np.int32))
+
+
+@dataclass
+class _MultiCoded:
+    """A multi-valued facet column (a JSON list per item) as (item index, value code) pairs."""
+
+    items: np.ndarray  # item index of each pair
+    codes: np.ndarray  # value code of each pair
+    code_of: dict[Any, int]
+
+    @classmethod
+    def build(cls, lists: list[tuple]) -> _MultiCoded:
+        code_of: dict[Any, int] = {}
+        pairs = [(i, code_of.setdefault(v, len(code_of))) for i, values in enumerate(lists) for v in values]
+        return cls(np.array([p[0] for p in pairs], dtype=np.int64), np.array([p[1] for p in pairs], dtype=np.int32),
+                   code_of)
+
+    def count(self, chosen: np.ndarray) -> dict[Any, int]:
+        """How many of the ``chosen`` items (a mask over all items) carry each value."""
+        return _count_codes(self.codes[chosen[self.items]], list(self.code_of))
+
+    def mask(self, wanted: tuple[Any, ...], size: int) -> np.ndarray:
+        wanted_codes = [self.code_of[v] for v in wanted if v in self.code_of]
+        keep = np.zeros(size, dtype=bool)
+        keep[self.items[np.isin(self.codes, np.asarray(wanted_codes, dtype=np.int32))]] = True
+        return keep
 
 
 def _count_codes(codes: np.ndarray, names: list) -> dict:
@@ -62,20 +91,20 @@ class SearchMemory:
     rowids: np.ndarray  # every item's rowid, ascending
     ids: np.ndarray  # item ids, aligned with rowids (object array)
     index_of: dict[str, int]  # item id → its index in rowids
-    facet_rows: dict[str, tuple]  # item id → (organisation, body, year, topics, doc_type, date, case_keys)
-    organisation: _Coded
-    body: _Coded
-    doc_type: _Coded
-    years: np.ndarray  # int32, -1 where unknown
+    # item id → (each facet's raw value in FACETS order: a value or None, a tuple for a multi-valued
+    # facet; then date, case_keys)
+    facet_rows: dict[str, tuple]
+    single: dict[str, _Coded]  # facet name → its column (single-valued facets)
+    multi: dict[str, _MultiCoded]  # facet name → its pairs (multi-valued facets)
     dates: np.ndarray  # ISO strings, "" where unknown
-    topic_items: np.ndarray  # (item index, topic code) pairs, flattened
-    topic_codes: np.ndarray
-    topic_code_of: dict[str, int]
+    document_ids: np.ndarray  # aligned with rowids (object array), for the browsing order
+    positions: np.ndarray
     vectors: PassageVectors
     postings: Postings | None  # None: some item has no item_terms row (a store from before them)
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _vector_cache: dict = field(default_factory=dict)
     _keyword_cache: dict = field(default_factory=dict)
+    _browse_order: np.ndarray | None = None
 
     # -- filters -------------------------------------------------------------------------
 
@@ -84,17 +113,14 @@ class SearchMemory:
         if filters.is_empty():
             return None
         keep = np.ones(len(self.rowids), dtype=bool)
-        for name in ("organisation", "body", "doc_type"):
+        for name, column in self.single.items():
             wanted = getattr(filters, name)
             if wanted:
-                keep &= getattr(self, name).mask(wanted)
-        if filters.year:
-            keep &= np.isin(self.years, np.asarray(filters.year, dtype=np.int64))
-        if filters.topic:
-            codes = [self.topic_code_of[t] for t in filters.topic if t in self.topic_code_of]
-            with_topic = np.zeros(len(self.rowids), dtype=bool)
-            with_topic[self.topic_items[np.isin(self.topic_codes, np.asarray(codes, dtype=np.int32))]] = True
-            keep &= with_topic
+                keep &= column.mask(wanted)
+        for name, pairs in self.multi.items():
+            wanted = getattr(filters, name)
+            if wanted:
+                keep &= pairs.mask(wanted, len(self.rowids))
         if filters.date_from or filters.date_to:
             keep &= self.dates != ""
             if filters.date_from:
@@ -102,6 +128,25 @@ class SearchMemory:
             if filters.date_to:
                 keep &= self.dates <= filters.date_to
         return keep
+
+    def browse(self, filters: Filters, limit: int) -> list[str]:
+        """Ids of the items passing the filters, newest first (undated last), then by document and
+        position: browsing without a query."""
+        order = self.browse_order()
+        keep = self.mask(filters)
+        if keep is not None:
+            order = order[keep[order]]
+        return [self.ids[i] for i in order[:max(limit, 0)]]
+
+    def browse_order(self) -> np.ndarray:
+        """Every item's index in browsing order, sorted once per load (when first browsed)."""
+        with self._lock:
+            if self._browse_order is None:
+                date_rank = np.unique(self.dates, return_inverse=True)[1]
+                document_rank = np.unique(self.document_ids.astype(str), return_inverse=True)[1]
+                # np.lexsort's last key sorts first: undated last, newest date, document id, position
+                self._browse_order = np.lexsort((self.positions, document_rank, -date_rank, self.dates == ""))
+            return self._browse_order
 
     # -- facets --------------------------------------------------------------------------
 
@@ -111,16 +156,10 @@ class SearchMemory:
         found = (self.index_of.get(i, -1) for i in item_ids)
         index = np.fromiter(found, dtype=np.int64, count=len(item_ids))
         index = index[index >= 0]
-        years, year_counts = np.unique(self.years[index], return_counts=True)
         chosen = np.zeros(len(self.rowids), dtype=bool)
         chosen[index] = True
-        return {
-            "organisation": self.organisation.count(index),
-            "body": self.body.count(index),
-            "year": {int(y): int(c) for y, c in zip(years, year_counts) if y >= 0},
-            "topic": _count_codes(self.topic_codes[chosen[self.topic_items]], list(self.topic_code_of)),
-            "doc_type": self.doc_type.count(index),
-        }
+        return {facet.name: (self.multi[facet.name].count(chosen) if facet.multi
+                             else self.single[facet.name].count(index)) for facet in FACETS}
 
     # -- scores --------------------------------------------------------------------------
 
@@ -198,18 +237,20 @@ class SearchMemory:
 
 def load(conn: sqlite3.Connection, generation: tuple[int, int]) -> SearchMemory:
     """Read the search state from the database (the caller holds the writer's lock)."""
+    # each facet's column (a multi-valued one: a JSON list), then date, case keys, document, position
+    columns = ", ".join(facet.item_field for facet in FACETS)
     rows = conn.execute(
-        "SELECT rowid, id, organisation, body, year, topics, doc_type, date, case_keys FROM items ORDER BY rowid"
+        f"SELECT rowid, id, {columns}, date, case_keys, document_id, position FROM items ORDER BY rowid"
     ).fetchall()
     rowids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
     ids = np.array([r[1] for r in rows], dtype=object)
-    topics = [tuple(json.loads(r[5])) for r in rows]
-    facet_rows = {r[1]: (r[2], r[3], r[4], t, r[6], r[7], tuple(json.loads(r[8])) if r[8] else ())
-                  for r, t in zip(rows, topics)}
-    topic_code_of: dict[str, int] = {}
-    pairs = [(i, topic_code_of.setdefault(t, len(topic_code_of))) for i, ts in enumerate(topics) for t in ts]
-    topic_items = np.array([p[0] for p in pairs], dtype=np.int64)
-    topic_codes = np.array([p[1] for p in pairs], dtype=np.int32)
+    first, after = 2, 2 + len(FACETS)  # where the facet columns lie in a row
+    values = [tuple(tuple(json.loads(v or "[]")) if facet.multi else v for facet, v in zip(FACETS, r[first:after]))
+              for r in rows]
+    facet_rows = {r[1]: (*v, r[after], tuple(json.loads(r[after + 1])) if r[after + 1] else ())
+                  for r, v in zip(rows, values)}
+    single = {facet.name: _Coded.build([v[n] for v in values]) for n, facet in enumerate(FACETS) if not facet.multi}
+    multi = {facet.name: _MultiCoded.build([v[n] for v in values]) for n, facet in enumerate(FACETS) if facet.multi}
 
     vectors = PassageVectors.build(*_read_passages(conn), rowids)
     terms = conn.execute("SELECT item_rowid, length, hashes, weights FROM item_terms ORDER BY item_rowid").fetchall()
@@ -223,12 +264,10 @@ def load(conn: sqlite3.Connection, generation: tuple[int, int]) -> SearchMemory:
     del terms
     return SearchMemory(
         generation=generation, rowids=rowids, ids=ids, index_of={r[1]: i for i, r in enumerate(rows)},
-        facet_rows=facet_rows,
-        organisation=_Coded.build([r[2] for r in rows]), body=_Coded.build([r[3] for r in rows]),
-        doc_type=_Coded.build([r[6] for r in rows]),
-        years=np.array([-1 if r[4] is None else r[4] for r in rows], dtype=np.int64),
-        dates=np.array([r[7] or "" for r in rows], dtype=str) if rows else np.zeros(0, dtype="U10"),
-        topic_items=topic_items, topic_codes=topic_codes, topic_code_of=topic_code_of,
+        facet_rows=facet_rows, single=single, multi=multi,
+        dates=np.array([r[after] or "" for r in rows], dtype=str) if rows else np.zeros(0, dtype="U10"),
+        document_ids=np.array([r[after + 2] for r in rows], dtype=object),
+        positions=np.fromiter((r[after + 3] for r in rows), dtype=np.int64, count=len(rows)),
         vectors=vectors, postings=item_postings,
     )
 
