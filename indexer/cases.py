@@ -109,8 +109,8 @@ def _year_and_serial(a: str, b: str, sep: str, slash_first: bool) -> tuple[int, 
         serial = _serial(a)
         return (yb, serial) if serial else None
     if len(b) == 2 and len(a) >= 3:  # serial/yy: 0295/23, CF 485/97, N164-0569/23
-        serial = _serial(a)
-        return (_year2(b), serial) if serial and sep == "/" else None
+        year, serial = _year2(b), _serial(a)
+        return (year, serial) if year and serial and sep == "/" else None
     return None
 
 
@@ -159,8 +159,8 @@ def parse_case_number(raw: str) -> CaseNumber | None:
             year, serial = _year4(g["year"]), _serial(g["serial"])
             found = (year, serial) if year and serial else None
         elif name == "yy-series-serial":
-            serial = _serial(g["serial"])
-            found = (_year2(g["yy"]), serial) if serial else None
+            year, serial = _year2(g["yy"]), _serial(g["serial"])
+            found = (year, serial) if year and serial else None
         else:
             sep = s[m.end("a"):m.start("b")].strip() or " "
             if _year4(g["a"]) and _year4(g["b"]) and not g["b"].startswith("0"):

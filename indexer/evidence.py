@@ -103,17 +103,18 @@ def find_organisation(text: str, path: str | None = None, body: str | None = Non
             add(org, "metadata", 9.0, "document metadata (title/author)")
     hosts: Counter = Counter()
     for m in _HOST.finditer(text + "\n" + (letterhead or "")):
-        org = g.by_domain(m.group(1))
-        if org:
-            hosts[(org.official, m.group(1).lower().removeprefix("www."))] += 1
-            orgs[org.official] = org
+        by_domain = g.by_domain(m.group(1))
+        if by_domain:
+            hosts[(by_domain.official, m.group(1).lower().removeprefix("www."))] += 1
+            orgs[by_domain.official] = by_domain
     for (official, host), count in hosts.items():
         add(orgs[official], "domain", 6.0 + min(3.0, 0.5 * (count - 1)), f"web/e-mail domain {host}")
     if path:
         hints = path_hints(path)
         if hints.organisation.value:
-            org = g.by_official(hints.organisation.value)
-            add(org, "path", 4.0, hints.organisation.evidence or "path")
+            named = g.by_official(hints.organisation.value)
+            if named is not None:  # path hints name gazetteer organisations; an unknown one is no evidence
+                add(named, "path", 4.0, hints.organisation.evidence or "path")
     scores = {o: sc for o, sc in scores.items() if fits_body(orgs[o], body)}
     if scores:
         official = max(scores, key=lambda o: (scores[o], -len(o)))
@@ -121,12 +122,12 @@ def find_organisation(text: str, path: str | None = None, body: str | None = Non
     return _from_mentions(text, body)
 
 
-def fits_body(org: Organisation, body: str | None) -> bool:
+def fits_body(org: Organisation | None, body: str | None) -> bool:
     """A kommun's bodies (Kommunstyrelsen, Socialnämnden, Bygg- och miljönämnden) belong to a kommun,
     a region's (Regionstyrelsen, Hälso- och sjukvårdsnämnden) to a region; others exist in both.
-    Region Gotland is both."""
+    Region Gotland is both. An organisation the gazetteer does not know fits only a body of either."""
     kind = _body_kind(body)
-    return kind is None or org.kind == kind or org.official == "Region Gotland"
+    return kind is None or (org is not None and (org.kind == kind or org.official == "Region Gotland"))
 
 
 # Bodies only a kommun has, and bodies only a region has (by their usual names).

@@ -34,7 +34,10 @@ from __future__ import annotations
 import calendar
 import re
 from dataclasses import fields, is_dataclass, replace
-from typing import NamedTuple, TypeVar
+from typing import TYPE_CHECKING, NamedTuple, TypeVar
+
+if TYPE_CHECKING:  # the checker's name for "any dataclass instance" (typeshed only)
+    from _typeshed import DataclassInstance
 
 #: What a personal identity number is replaced with.
 MASK = "ÅÅMMDD-XXXX"
@@ -54,7 +57,8 @@ _PHONE_LABEL = re.compile(r"(?:\b(?:tel|telefon|telefonnr|tfn|mobil|mobilnr|mobi
 
 class Masked(NamedTuple):
     text: str
-    count: int  # how many numbers were masked
+    # how many numbers were masked; the name shadows tuple.count on purpose: it is the API (doctest, tests)
+    count: int  # type: ignore[assignment]
 
 
 def luhn_digit(nine: str) -> int:
@@ -127,7 +131,7 @@ def mask_optional(text: str | None) -> tuple[str | None, int]:
     return masked.text, masked.count
 
 
-_Front = TypeVar("_Front")
+_Front = TypeVar("_Front", bound="DataclassInstance")
 
 
 def mask_inputs(text: str, title_hint: str | None, front: _Front | None) -> tuple[str, str | None, _Front | None, int]:
@@ -141,7 +145,7 @@ def mask_inputs(text: str, title_hint: str | None, front: _Front | None) -> tupl
     title_hint, in_title = mask_optional(title_hint)
     count += in_title
     if front is not None and is_dataclass(front):
-        changes = {}
+        changes: dict[str, str | None] = {}
         for f in fields(front):
             value = getattr(front, f.name)
             if not isinstance(value, str):

@@ -17,15 +17,27 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Protocol
+
+import numpy as np
 
 from indexer.embed import embed_items
 from indexer.enrich import analyze_items
 from indexer.ingest import MAX_BYTES, IngestError, discover, parse_file, too_large
 from indexer.parse.ocr import OcrOptions
-from indexer.records import IndexedItem, ParsedDocument, item_id
+from indexer.records import IndexedItem, Item, ParsedDocument, item_id
 from indexer.store.base import Rebuildable, Store, StoreError
+from models.protocols import Analyzer, PassageEmbedder
 
 log = logging.getLogger("motesok.index")
+
+
+class TopicAssigner(Protocol):
+    """What the indexer classifies items with (``models.topics.TopicClassifier``)."""
+
+    def assign(self, item: Item, passage_vectors: np.ndarray) -> list[str]:
+        """The item's topics, from its text and its passages' vectors."""
+        ...
 
 
 @dataclass
@@ -53,9 +65,9 @@ class IndexSummary:
 @dataclass
 class Indexer:
     store: Store
-    analyzer: object
-    embedder: object
-    topics: object | None = None  # models.topics.TopicClassifier
+    analyzer: Analyzer
+    embedder: PassageEmbedder
+    topics: TopicAssigner | None = None
     passage_tokens: int = 256
     max_file_bytes: int = MAX_BYTES  # larger files are refused before they are read
     ocr: OcrOptions | None = None  # PDFs without a text layer (None: indexer.parse.ocr's defaults)
@@ -151,7 +163,7 @@ class Indexer:
                 size = path.stat().st_size
                 if size > self.max_file_bytes:  # refused before a byte is read: memory stays bounded
                     self._fail(summary, f"{path}: {too_large(size, self.max_file_bytes)}", t0, source)
-                    return
+                    return None
                 with path.open("rb") as handle:
                     checksum = hashlib.file_digest(handle, "sha256").hexdigest()
         except OSError as exc:
@@ -161,24 +173,24 @@ class Indexer:
             summary.unchanged += 1
             summary.written.add(source)
             log.info("unchanged", extra={"source": source, "outcome": "unchanged", "duration_ms": _ms(t0)})
-            return
+            return None
         twin = by_checksum.get(checksum)
         if checksum and twin and twin != source and Path(twin).exists():
             summary.duplicates += 1
             summary.messages.append(f"{path}: same content as {twin}; not indexed twice")
             log.info("duplicate", extra={"source": source, "outcome": "duplicate", "same_as": twin,
                                          "duration_ms": _ms(t0)})
-            return
+            return None
         try:
             parsed = parse_file(path, self.max_file_bytes, self.ocr)
             parsed.document.source = source
             indexed = self.build_items(parsed)
         except IngestError as exc:
             self._fail(summary, str(exc), t0, source)
-            return
+            return None
         except Exception as exc:  # one bad file must not stop the run
             self._fail(summary, f"{path}: unexpected error: {type(exc).__name__}: {exc}", t0, source)
-            return
+            return None
         # a twin later in the same batch is a duplicate of this one (should this one fail to be
         # stored, the twin is indexed at the next run)
         by_checksum[parsed.document.checksum] = source

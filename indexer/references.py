@@ -116,7 +116,7 @@ def _numbers(first: str, more: str) -> list[int]:
 
 
 def _is_law(abbr: str | None) -> bool:
-    return bool(abbr) and re.sub(r"[^A-ZÅÄÖ]", "", abbr.upper()) in _LAWS
+    return abbr is not None and abbr != "" and re.sub(r"[^A-ZÅÄÖ]", "", abbr.upper()) in _LAWS
 
 
 def find_references(text: str) -> list[Reference]:
@@ -292,7 +292,7 @@ def is_generic_body(name: str | None) -> bool:
     With a date it is most often the citing document's own body; without one it may be any earlier
     meeting ("Nämnden beslutade också (§§ 42-43)" cites an earlier meeting of the citing nämnd), so
     it names no target by itself."""
-    return bool(name) and _base(name) in _GENERIC
+    return name is not None and name != "" and _base(name) in _GENERIC
 
 
 def resolve_body(name: str, bodies: Iterable[str], abbreviations: Mapping[str, str]) -> str | None:

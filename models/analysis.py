@@ -38,9 +38,13 @@ import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING, cast
 
 from models.compounds import HunspellCompounds, get_compounds
 from models.query import KeywordQuery
+
+if TYPE_CHECKING:  # spaCy loads in seconds: imported where the analyzer is built
+    from spacy.tokenizer import Tokenizer
 
 DEFAULT_SYNONYMS = Path(__file__).with_name("synonyms.txt")
 
@@ -144,7 +148,8 @@ class SwedishAnalyzer:
     def __init__(self, synonyms_path: Path | None = None):
         import spacy
 
-        self._tokenizer = spacy.blank("sv").tokenizer
+        # a Tokenizer (spaCy types the attribute as a plain callable, which has no ``rules``)
+        self._tokenizer = cast("Tokenizer", spacy.blank("sv").tokenizer)
         self._special_cases = frozenset(self._tokenizer.rules)
         self._lemmas = load_lemma_table()
         self._lookup = lru_cache(maxsize=262_144)(lambda w: lookup_lemma(self._lemmas, w))
@@ -454,7 +459,8 @@ class SwedishAnalyzer:
                     terms.append(t)
         return keys, terms, tuple(dict.fromkeys(heads))
 
-    def _load_synonyms(self) -> list[tuple[list[list[frozenset[str]]], list[list[str]]]]:
+    def _load_synonyms(self) -> list[tuple[list[list[frozenset[str]]], list[tuple[list[str], tuple[str, ...]]]]]:
+        """Per rule: the match keys of each left-hand phrase; per right-hand phrase, its terms and heads."""
         if not self.synonyms_path.exists():
             return []
         rules = []

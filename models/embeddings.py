@@ -310,7 +310,10 @@ class SentenceTransformerEmbedder(PassageSplitter):
         self.model.eval()
         self.name = path.name if path.is_dir() else str(model)
         get_dim = getattr(self.model, "get_embedding_dimension", None) or self.model.get_sentence_embedding_dimension
-        self.dim = int(get_dim())
+        dim = get_dim()
+        if dim is None:  # a model without a fixed output size cannot fill a store's vectors
+            raise ValueError(f"the embedding model {model!r} does not say its vector size")
+        self.dim = int(dim)
         self.max_tokens = int(self.model.max_seq_length or 512)
         self._torch = torch
         # sentence-transformers switches truncation and padding on in the fast tokenizer it
@@ -399,6 +402,8 @@ class SentenceTransformerEmbedder(PassageSplitter):
     def _untruncated(self):
         """The shared fast tokenizer with truncation and padding off (call under the lock)."""
         backend = self._backend
+        if backend is None:  # the callers use the slow tokenizer's path without a fast backend
+            raise RuntimeError("no fast tokenizer to switch truncation off in")
         if backend.truncation is not None:
             backend.no_truncation()
         if backend.padding is not None:

@@ -96,7 +96,7 @@ def find_body(text: str, family: str, kind: str | None) -> tuple[str | None, boo
         # "Göteborgs Stad – Kommunstyrelsen – Protokoll, …"
         parts = [p.strip() for p in re.split(r"\s+[–—-]\s+", s)]
         if len(parts) >= 3:
-            found = find_bodies(parts[1]) if len(parts) >= 3 else None
+            found = find_bodies(parts[1])
             if found:
                 return found.most_common(1)[0][0], False
         # a line that is a body name, maybe followed by the document type after a wide gap

@@ -70,8 +70,8 @@ def find_date(text: str, family: str) -> str | None:
     if family == "portal":
         return None  # portal pages state the meeting date as "Möte YYYY-MM-DD" or not at all
     for s in head[:15]:
-        if re.search(r"\b(?:reviderad|rev\.)\s+\d{4}-\d{2}-\d{2}", s, re.I):
-            m = re.search(r"\b(?:reviderad|rev\.)\s+(\d{4}-\d{2}-\d{2})", s, re.I)
+        m = re.search(r"\b(?:reviderad|rev\.)\s+(\d{4}-\d{2}-\d{2})", s, re.I)
+        if m:
             d = _first_date(m.group(1))
             if d:
                 return d

@@ -77,7 +77,7 @@ class _Renderer:
         name = (tag.name or "").lower()
         if name in _DROP:
             return
-        attrs = " ".join([tag.get("id") or "", " ".join(tag.get("class") or [])])
+        attrs = " ".join([str(tag.get("id") or ""), " ".join(tag.get("class") or [])])
         if attrs.strip() and _CHROME.search(attrs) and name not in {"body", "html", "main"}:
             return
         if tag.get("hidden") is not None or tag.get("aria-hidden") == "true":

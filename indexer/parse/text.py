@@ -36,6 +36,7 @@ def decode_bytes(data: bytes) -> str:
     """Decode the bytes of a text file, or raise ParseError saying why they are not text."""
     if not data:
         raise ParseError("empty file")
+    text: str | None
     for bom, encoding in _BOMS:
         if data.startswith(bom):
             try:

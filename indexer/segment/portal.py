@@ -239,19 +239,20 @@ def _finish_entry(e: _Entry) -> None:
 
 
 def _infer_numbers(entries: list[_Entry]) -> None:
-    anchors = [k for k, e in enumerate(entries) if e.number is not None]
-    if not anchors:
+    numbers = {k: e.number for k, e in enumerate(entries) if e.number is not None}  # the anchors
+    if not numbers:
         for k, e in enumerate(entries):
             e.number, e.inferred = k + 1, True
         return
+    anchors = list(numbers)
     first = anchors[0]
     for k in range(first):
-        n = entries[first].number - (first - k)
+        n = numbers[first] - (first - k)
         entries[k].number, entries[k].inferred = (n, True) if n >= 1 else (None, False)
     for a, b in zip(anchors, anchors[1:]):
         for k in range(a + 1, b):
-            n = entries[a].number + (k - a)
-            entries[k].number, entries[k].inferred = (n, True) if n < entries[b].number else (None, False)
+            n = numbers[a] + (k - a)
+            entries[k].number, entries[k].inferred = (n, True) if n < numbers[b] else (None, False)
     last = anchors[-1]
     for k in range(last + 1, len(entries)):
-        entries[k].number, entries[k].inferred = entries[last].number + (k - last), True
+        entries[k].number, entries[k].inferred = numbers[last] + (k - last), True

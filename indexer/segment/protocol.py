@@ -137,7 +137,8 @@ def _case_line(s: str) -> str | None:
 
 def _title_after_case(c: _Candidate) -> bool:
     rest = clean_inline(c.rest).strip()
-    return bool(c.case) and len(rest.replace(c.case, "").strip(" ,–-:")) > 3 and not CASE_IN_HEAD.search(rest)
+    return (c.case is not None and c.case != "" and len(rest.replace(c.case, "").strip(" ,–-:")) > 3
+            and not CASE_IN_HEAD.search(rest))
 
 
 def _mark_lists(cands: list[_Candidate]) -> None:
@@ -207,7 +208,7 @@ def _weigh(pool: list[_Candidate], declared: tuple[int, int] | None = None) -> N
             w += 0.5
         if _style(c) == main_style:
             w += 1.0
-        elif c.prefix == main_style[0]:
+        elif main_style is not None and c.prefix == main_style[0]:
             w += 0.5
         if declared:
             w += 1.5 if declared[0] <= c.number <= declared[1] else -3.0

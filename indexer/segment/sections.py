@@ -197,7 +197,7 @@ def segment_sections(lines: list[str], title_hint: str | None = None) -> list[It
                       and nxt.heading.level > s.heading.level)
         if introduces or not merged or s.heading is None:
             carry = carry + ([""] if carry else []) + own
-            if introduces:
+            if introduces and s.heading is not None:
                 carry_parent = carry_parent or s.heading.title
         else:
             merged[-1] = (merged[-1][0], merged[-1][1] + [""] + carry + own)

@@ -39,7 +39,8 @@ class Filters:
         """The same filters with one facet field cleared (for disjunctive facet counts)."""
         from dataclasses import replace
 
-        return replace(self, **{facet: ()})
+        cleared: dict[str, Any] = {facet: ()}
+        return replace(self, **cleared)
 
     def is_empty(self) -> bool:
         return not any(getattr(self, f) for f in FACET_FIELDS) and not self.date_from and not self.date_to

@@ -496,7 +496,7 @@ class OpenSearchStore:
         now = utc_now()
         for document in documents:
             src = found.get(document_doc_id(document.id))
-            previous = (src.get("checksum"), src.get("first_indexed"), src.get("last_changed")) if src else None
+            previous = (src.get("checksum") or "", src.get("first_indexed"), src.get("last_changed")) if src else None
             document.first_indexed, document.last_changed = document_times(previous, document.checksum, now)
 
     def _bulk(self, actions: list[dict[str, Any]], owners: dict[str, str]) -> list[BulkFailure]:
@@ -593,7 +593,7 @@ class OpenSearchStore:
         asked = request.keyword[0] if request.keyword else None
         vector = request.query_vector()
         if self._index is None:
-            empty = [] if request.unfiltered and vector is not None else None
+            empty: list[Scored] | None = [] if request.unfiltered and vector is not None else None
             return Legs(request.keyword[-1] if request.keyword else None, [], [], empty)
         query = self._query_vector(vector) if vector is not None else None
         self._flush_before_search()
@@ -611,7 +611,7 @@ class OpenSearchStore:
                     asked, keyword = request.keyword[level], hits
                     break
 
-        def leg(key: str, filters: Filters) -> list[Scored]:
+        def leg(key: str, filters: Filters, query: np.ndarray) -> list[Scored]:
             hits = found.get((key, 0), [])
             best = best_passage_per_item(hits, request.vector_limit)
             if vector_cut_off(hits, best, request.vector_limit, initial_k(request.vector_limit)):
@@ -620,11 +620,11 @@ class OpenSearchStore:
 
         if query is None or request.vector_limit <= 0:
             return Legs(asked, keyword, [], [] if request.unfiltered and query is not None else None)
-        unfiltered = leg("unfiltered", Filters()) if request.unfiltered else None
+        unfiltered = leg("unfiltered", Filters(), query) if request.unfiltered else None
         if unfiltered is not None and request.filters.is_empty():
             filtered = unfiltered
         else:
-            filtered = leg("vector", request.filters)
+            filtered = leg("vector", request.filters, query)
         return Legs(asked, keyword, filtered, unfiltered)
 
     def filtered_ids(self, filters: Filters, limit: int) -> list[str]:

@@ -449,7 +449,7 @@ def collect_failures(results: Iterable[tuple[bool, dict[str, Any]]],
     for ok, info in results:
         if ok:
             continue
-        detail = next(iter(info.values()), {}) if info else {}
+        detail: dict[str, Any] = next(iter(info.values()), {}) if info else {}
         doc_id = detail.get("_id")
         failures.append(BulkFailure(id=doc_id, document_id=owners.get(doc_id) if doc_id else None,
                                     status=detail.get("status"), error=_error_text(detail.get("error"))))
@@ -513,7 +513,7 @@ def keyword_clauses(query: KeywordQuery, weighted: bool = True) -> list[dict[str
     if len(terms) > MAX_QUERY_TERMS:
         log.warning("query truncated", extra={"terms": len(terms), "kept": MAX_QUERY_TERMS})
         terms = terms[:MAX_QUERY_TERMS]
-    clauses = []
+    clauses: list[dict[str, Any]] = []
     for term in terms:
         if weighted:
             clauses.append({"match_phrase": {WEIGHTED_FIELD: term}})
@@ -539,7 +539,7 @@ def _terms_near(terms: tuple[str, ...]) -> dict[str, Any]:
 def match_clause(query: KeywordQuery) -> dict[str, Any]:
     """What makes an item a hit (``KeywordQuery.matches``), as a non-scoring clause: at least
     ``required()`` words, each matched by one alternative whose terms all occur."""
-    words = []
+    words: list[dict[str, Any]] = []
     budget = MAX_QUERY_TERMS  # as keyword_clauses: a very long query keeps its first words
     for alternatives in query.word_matches():
         budget -= sum(len(terms) for terms in alternatives)

@@ -16,7 +16,7 @@ from __future__ import annotations
 import hashlib
 import math
 import re
-from collections import Counter
+from collections import defaultdict
 from dataclasses import dataclass
 
 import numpy as np
@@ -41,7 +41,7 @@ def item_terms(title_terms: str, text_terms: str, title_weight: float, text_weig
                ) -> tuple[int, bytes, bytes]:
     """(token count, term hashes, weighted counts) of one item, as the store keeps them."""
     title, text = tokens(title_terms), tokens(text_terms)
-    weighted: Counter = Counter()
+    weighted: dict[str, float] = defaultdict(float)
     for token in title:
         weighted[token] += title_weight
     for token in text:

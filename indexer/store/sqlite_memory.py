@@ -192,6 +192,8 @@ class SearchMemory:
         key = ("postings", tuple(terms))
         found = self._keyword_cache.get(key)
         if found is None:
+            if self.postings is None:  # the caller asks only a store that has them (else FTS5 answers)
+                raise ValueError("this store holds no postings (written before item_terms)")
             found = self.postings.scores(terms)
             self._remember(self._keyword_cache, key, found)
         return found
