@@ -164,10 +164,6 @@ def numbered_items(lines: list[str], keep_preamble: bool = True) -> list[Item]:
     return items
 
 
-def count_numbered(lines: list[str]) -> int:
-    return len(_chain(_numbered_candidates(lines)))
-
-
 def segment_agenda(lines: list[str], keep_preamble: bool = True) -> list[Item]:
     items = table_items(lines)
     if items:
