@@ -50,6 +50,17 @@ SYSTEM_MODULES = re.compile(r"_(fuzz|kill|load)$")  # test_api_fuzz, test_opense
 CORPUS_RUNS = re.compile(r"(?i)\bcorpus\w*\b[^\n]*\.(r?glob|iterdir)\(|\bPROJECT\s*/\s*\"corpus\"|\bload_labels\(")
 
 
+def all_routes(routes):
+    """Every route of an app, those of its included routers too (FastAPI keeps an included
+    ``APIRouter`` as one entry of ``app.routes``)."""
+    for route in routes:
+        inner = getattr(route, "original_router", None)
+        if inner is not None:
+            yield from all_routes(inner.routes)
+        else:
+            yield route
+
+
 @functools.cache
 def _source(obj: object) -> str:
     try:
