@@ -30,6 +30,7 @@ from email.message import EmailMessage
 from email.utils import formataddr, make_msgid
 from html import escape
 from pathlib import Path
+from urllib.parse import urlencode
 
 from search_api.feeds import FeedEntry, FeedParams, describe, newest_matches
 from search_api.query import understand
@@ -208,8 +209,6 @@ def verify(token: str, alert: Alert, key: bytes) -> bool:
 
 
 def search_url(base_url: str, params: FeedParams) -> str:
-    from urllib.parse import urlencode
-
     pairs = [(k, str(x)) for k, v in params.model_dump(exclude_defaults=True, mode="json").items()
              for x in (v if isinstance(v, list) else [v]) if k not in ("limit", "offset")]
     return f"{base_url}/?{urlencode(pairs)}" if params.q else f"{base_url}/feed?{urlencode(pairs)}"
