@@ -89,7 +89,7 @@ def search_params(draw, for_export: bool = False) -> list[tuple[str, str]]:
                                          .map(dt.date.isoformat), date))))
     for key in ("offset", "limit"):
         if draw(st.booleans()):
-            pairs.append((key, draw(pick(valid_number.filter(lambda v: key != "limit" or 1 <= int(v) <= 100),
+            pairs.append((key, draw(pick(valid_number.filter(lambda v, key=key: key != "limit" or 1 <= int(v) <= 100),
                                          number.map(str)))))
     if draw(st.booleans()):
         pairs.append(("sort", draw(pick(st.sampled_from(["relevance", "date"]), any_text))))
