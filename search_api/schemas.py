@@ -216,6 +216,64 @@ class CaseSearchResponse(BaseModel):
 # -- reading: items, documents, the archive's counts and health ------------------------------------
 
 
+class PublicItem(BaseModel):
+    """A stored item as answers show it (``search_api.public.public_item``): the store's fields,
+    ``source`` as the file's name, and ``original``, the indexed file's address or null."""
+
+    id: str
+    document_id: str
+    position: int
+    number: int | None
+    paragraph: int | None
+    title: str
+    title_derived: bool
+    section: str | None
+    text: str
+    decisions: list[str]
+    case_numbers: list[str]
+    topics: list[str]
+    organisation: str | None
+    body: str | None
+    date: str | None
+    year: int | None
+    doc_type: str | None
+    source: str = Field(description="The document's file name.")
+    decision_kind: str | None = Field(description="beslut or förslag; null without decisions.")
+    first_indexed: str | None
+    last_changed: str | None
+    paragraph_label: str | None
+    page_start: int | None
+    page_end: int | None
+    url: str | None = Field(description="The publisher's address of the document.")
+    personnummer_masked: int
+    ocr: bool
+    case_keys: list[str]
+    original: str | None
+
+
+class PublicDocument(BaseModel):
+    """A document's metadata as answers show it (``search_api.public.public_document``)."""
+
+    id: str
+    source: str = Field(description="The file name.")
+    checksum: str
+    format: str
+    organisation: str | None
+    body: str | None
+    date: str | None
+    year: int | None
+    doc_type: str | None
+    title: str | None
+    inferred: list[str] = Field(description="Fields inferred, not read from the text.")
+    personnummer_masked: int
+    url: str | None
+    ocr: bool
+    ocr_confidence: float | int | None  # as stored: an int stays an int in the JSON
+    first_indexed: str | None
+    last_changed: str | None
+    original: str | None
+
+
 class ItemRef(BaseModel):
     """The previous or next item of the same document."""
 
@@ -243,8 +301,8 @@ class Reference(BaseModel):
 class ItemContext(BaseModel):
     """One agenda item with its document's metadata, its neighbours, its cases and references."""
 
-    item: dict[str, Any] = Field(description="The stored item's fields (source as the file's name, original).")
-    document: dict[str, Any] | None = Field(description="The document's metadata (same conventions).")
+    item: PublicItem
+    document: PublicDocument | None
     previous: ItemRef | None
     next: ItemRef | None
     case: list[dict[str, Any]] = Field(description="The cases the item is a step of (CaseRecord, each step "
@@ -255,8 +313,8 @@ class ItemContext(BaseModel):
 class DocumentView(BaseModel):
     """A document with all its items in order."""
 
-    document: dict[str, Any]
-    items: list[dict[str, Any]]
+    document: PublicDocument
+    items: list[PublicItem]
 
 
 class Stats(BaseModel):

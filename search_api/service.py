@@ -52,6 +52,8 @@ from search_api.schemas import (
     Hit,
     ItemContext,
     ItemRef,
+    PublicDocument,
+    PublicItem,
     Reference,
     SearchParams,
     SearchResponse,
@@ -626,8 +628,8 @@ class SearchService:
             return None if s is None else ItemRef(id=s.id, title=s.title, paragraph=s.paragraph, number=s.number)
 
         return ItemContext(
-            item=public_item(item),
-            document=public_document(document[0]) if document else None,
+            item=PublicItem.model_validate(public_item(item)),
+            document=PublicDocument.model_validate(public_document(document[0])) if document else None,
             previous=ref(siblings[index - 1]) if index else None,
             next=ref(siblings[index + 1]) if index is not None and index + 1 < len(siblings) else None,
             case=self._item_cases(item),
@@ -653,7 +655,8 @@ class SearchService:
         if found is None:
             return None
         meta, items = found
-        return DocumentView(document=public_document(meta), items=[public_item(i) for i in items])
+        return DocumentView(document=PublicDocument.model_validate(public_document(meta)),
+                            items=[PublicItem.model_validate(public_item(i)) for i in items])
 
     def stored_document(self, document_id: str) -> DocumentMeta | None:
         """The document's stored metadata with its source path (serving the original needs it)."""

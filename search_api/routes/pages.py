@@ -177,7 +177,7 @@ def item_page(item_id: str, service: ServiceDep, config: ConfigDep) -> HTMLRespo
     item = found.item
     return render(config, "item.html", state=PageState(), item=item, document=found.document or {},
                   previous=found.previous, next=found.next, cases=found.case,
-                  text_parts=text_parts(item["text"], found.references),
+                  text_parts=text_parts(item.text, found.references),
                   linked_references=[r for r in found.references if r.url])
 
 
