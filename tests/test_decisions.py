@@ -285,4 +285,4 @@ def test_export_and_item_route_carry_the_kind(small_service):
     rows = list(small_service.export_items(SearchParams(q="solcellspark"), 100))
     assert {r["decision_kind"] for r in rows} >= {BESLUT, FORSLAG}
     some = next(r for r in rows if r["decision_kind"] == BESLUT)
-    assert small_service.item_with_context(some["id"]).item["decision_kind"] == BESLUT
+    assert small_service.item_with_context(some["id"]).item.decision_kind == BESLUT
