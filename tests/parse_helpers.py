@@ -7,7 +7,7 @@ import io
 import json
 import re
 import zipfile
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 PROJECT = Path(__file__).resolve().parent.parent
@@ -24,7 +24,7 @@ SHARED_QUERIES = PROJECT.parent / "shared" / "eval" / "dev_queries.jsonl"
 LOCAL_QUERIES = PROJECT / "tests" / "data" / "dev_queries.jsonl"
 
 
-@lru_cache(maxsize=None)
+@cache
 def parsed(path: Path):
     """The parsed document for a corpus file (cached: the corpus is read-only)."""
     from indexer.ingest import parse_file
@@ -64,7 +64,7 @@ def _pdf_string(text: str) -> str:
         elif 32 <= b < 127:
             out.append(ch)
         else:
-            out.append("\\%03o" % b)
+            out.append(f"\\{b:03o}")
     return "".join(out)
 
 
