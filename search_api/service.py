@@ -25,7 +25,6 @@ from indexer.references import (
     resolve_body,
 )
 from indexer.store.base import (
-    FACET_FIELDS,
     Filters,
     KeywordQuery,
     Legs,
@@ -36,6 +35,7 @@ from indexer.store.base import (
     relaxations,
     run_legs,
 )
+from indexer.store.facets import FACETS
 from models.protocols import Analyzer, QueryEmbedder
 from search_api import cases as case_views
 from search_api.fuse import evidence_fusion, fuse, length_discount
@@ -601,15 +601,12 @@ class SearchService:
         """
         counted = self.store.count_facet_values([r.item_id for r in ranked])
         counts: dict[str, list[FacetValue]] = {}
-        for facet in FACET_FIELDS:
-            counter = counted[facet]
-            if getattr(filters, facet):
-                others = self.rank(query, filters.without(facet)).hits
-                counter = self.store.count_facet_values([r.item_id for r in others])[facet]
-            ordered = sorted(counter.items(), key=lambda kv: (-kv[1], str(kv[0])))
-            if facet == "year":
-                ordered = sorted(counter.items(), key=lambda kv: kv[0], reverse=True)
-            counts[facet] = [FacetValue(value=v, count=c) for v, c in ordered]
+        for facet in FACETS:
+            counter = counted[facet.name]
+            if getattr(filters, facet.name):
+                others = self.rank(query, filters.without(facet.name)).hits
+                counter = self.store.count_facet_values([r.item_id for r in others])[facet.name]
+            counts[facet.name] = [FacetValue(value=v, count=c) for v, c in facet.ordered(counter)]
         return counts
 
     # -- reading items and documents ---------------------------------------------------------
