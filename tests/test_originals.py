@@ -253,48 +253,24 @@ def test_in_a_browser_the_original_link_lands_on_the_items_page(site):
     file it opens has the item's heading on page 2 (what a PDF viewer shows for #page=2; headless
     Chromium has no PDF viewer to look at)."""
     import io
-    import socket
-    import threading
-    import time
 
-    import uvicorn
     from pypdf import PdfReader
 
-    from tests.test_web_e2e import CHROMIUM, CHROMIUM_ARGS
+    from tests.live_app import chromium, served
 
-    if not CHROMIUM.exists():
-        pytest.skip("Debian's chromium is not installed (scripts/test.sh installs it)")
-    sync_api = pytest.importorskip("playwright.sync_api")
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.bind(("127.0.0.1", 0))
-    server = uvicorn.Server(uvicorn.Config(site["app"], log_level="warning", lifespan="off"))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        assert thread.is_alive() and time.monotonic() < deadline
-        time.sleep(0.05)
-    base = f"http://127.0.0.1:{sock.getsockname()[1]}"
-    try:
-        with sync_api.sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-            page = browser.new_page()
-            page.goto(f"{base}/?q=detaljplan+Strand%C3%A4ngen&mode=keyword")
-            assert page.locator(".hit .hit-pages").first.inner_text() == "s. 2–3"
-            page.locator(".hit-title a").first.click()
-            page.wait_for_url(re.compile(r"/punkt/"))
-            link = page.get_by_role("link", name="Öppna originalet (s. 2)")
-            href = link.evaluate("a => a.href")
-            assert href.startswith(base + "/documents/") and href.endswith("/original#page=2")
-            response = page.request.get(href)
-            assert response.ok and response.headers["content-type"] == "application/pdf"
-            served = response.body()
-            browser.close()
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
-        sock.close()
-    assert served == site["pdf"].read_bytes()
-    pages = PdfReader(io.BytesIO(served)).pages
+    with served(site["app"]) as base, chromium() as browser:
+        page = browser.new_page()
+        page.goto(f"{base}/?q=detaljplan+Strand%C3%A4ngen&mode=keyword")
+        assert page.locator(".hit .hit-pages").first.inner_text() == "s. 2–3"
+        page.locator(".hit-title a").first.click()
+        page.wait_for_url(re.compile(r"/punkt/"))
+        link = page.get_by_role("link", name="Öppna originalet (s. 2)")
+        href = link.evaluate("a => a.href")
+        assert href.startswith(base + "/documents/") and href.endswith("/original#page=2")
+        response = page.request.get(href)
+        assert response.ok and response.headers["content-type"] == "application/pdf"
+        original = response.body()
+    assert original == site["pdf"].read_bytes()
+    pages = PdfReader(io.BytesIO(original)).pages
     assert "§ 42 a Detaljplan för Strandängen" in pages[1].extract_text()
     assert "Strandängen" not in pages[0].extract_text()

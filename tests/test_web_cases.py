@@ -6,14 +6,11 @@ to a step; writes docs/screenshot-case.png (the case page) when MOTESOK_SCREENSH
 from __future__ import annotations
 
 import os
-import socket
-import threading
-import time
 from pathlib import Path
 
 import pytest
 
-from tests.test_web_e2e import CHROMIUM, CHROMIUM_ARGS, TIMEOUT_MS
+from tests.live_app import TIMEOUT_MS, chromium, served
 
 pytestmark = [pytest.mark.browser]
 
@@ -24,8 +21,6 @@ SCREENSHOT = PROJECT / "docs" / "screenshot-case.png"
 @pytest.fixture(scope="module")
 def case_server(tmp_path_factory):
     """The app as `motesok serve` runs it, in a background thread, over a freshly indexed store."""
-    import uvicorn
-
     from indexer.pipeline import Indexer
     from indexer.store.sqlite import SQLiteStore
     from models.analysis import get_analyzer
@@ -41,32 +36,15 @@ def case_server(tmp_path_factory):
     summary = Indexer(store=store, analyzer=analyzer, embedder=embedder).run([PROJECT / "corpus"])
     assert summary.failed == 0, summary.messages
     app = build_app(settings, SearchService(store, analyzer, embedder, RankingConfig.from_settings(settings)))
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off"))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        assert thread.is_alive() and time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
-    sock.close()
+    with served(app) as url:
+        yield url
     store.close()
 
 
 @pytest.fixture(scope="module")
 def browser():
-    if not CHROMIUM.exists():
-        pytest.skip("Debian's chromium is not installed (scripts/test.sh installs it)")
-    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed (pip install -e .[test])")
-    with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
+    with chromium() as launched:
+        yield launched
 
 
 def test_case_page_from_a_search_result(browser, case_server):

@@ -9,59 +9,34 @@ from __future__ import annotations
 
 import os
 import re
-import socket
-import threading
-import time
 from pathlib import Path
 
 import pytest
 
+from tests.live_app import TIMEOUT_MS, chromium, served
+
 pytestmark = [pytest.mark.browser, pytest.mark.model]
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 SCREENSHOT = Path(__file__).resolve().parent.parent / "docs" / "screenshot.png"
 ANSWER_SCREENSHOT = SCREENSHOT.with_name("screenshot-answer.png")
 #: The page's label for each decision_kind of the API.
 DECISION_LABELS = {"beslut": "Beslut", "förslag": "Förslag till beslut", None: "Beslut eller förslag"}
 HSN = "Hälso- och sjukvårdsnämnden"
-TIMEOUT_MS = 30_000
 
 
 @pytest.fixture(scope="module")
 def live_server(corpus_settings, search_service):
-    """The app as `motesok serve` runs it, in a background thread, on a port the OS picked."""
-    import uvicorn
-
+    """The app as `motesok serve` runs it, over the indexed sample corpus."""
     from motesok.runtime import build_app
 
-    app = build_app(corpus_settings, search_service)
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.bind(("127.0.0.1", 0))  # bound before the server starts: no race for the port
-    port = sock.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off"))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        assert thread.is_alive() and time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
-    sock.close()
+    with served(build_app(corpus_settings, search_service)) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
 def browser():
-    if not CHROMIUM.exists():
-        pytest.skip("Debian's chromium is not installed (scripts/test.sh installs it)")
-    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed (pip install -e .[test])")
-    with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
+    with chromium() as launched:
+        yield launched
 
 
 @pytest.fixture
