@@ -27,6 +27,7 @@ from indexer.ingest import MAX_BYTES, IngestError, discover, parse_file, too_lar
 from indexer.parse.ocr import OcrOptions
 from indexer.records import IndexedItem, Item, ParsedDocument, item_id
 from indexer.store.base import Rebuildable, Store, StoreError
+from models.defaults import PASSAGE_TOKENS
 from models.protocols import Analyzer, PassageEmbedder
 
 log = logging.getLogger("motesok.index")
@@ -62,20 +63,24 @@ class IndexSummary:
         return self.failed == 0
 
 
+#: documents per write to a store that writes batches (OpenSearch: one bulk for their items)
+BATCH_DOCUMENTS = 32
+
+
 @dataclass
 class Indexer:
     store: Store
     analyzer: Analyzer
     embedder: PassageEmbedder
     topics: TopicAssigner | None = None
-    passage_tokens: int = 256
+    passage_tokens: int = PASSAGE_TOKENS
     max_file_bytes: int = MAX_BYTES  # larger files are refused before they are read
     ocr: OcrOptions | None = None  # PDFs without a text layer (None: indexer.parse.ocr's defaults)
     # a store that writes batches gets this many documents (or passages) at a time: per document,
     # a first load of OpenSearch made a bulk, a document bulk, a times read and a delete-by-query.
     # A batch is written after batch_seconds of parsing and embedding too, so a killed run loses
     # little work (OCR takes seconds a page) and searches see a long run's progress.
-    batch_documents: int = 32
+    batch_documents: int = BATCH_DOCUMENTS
     batch_passages: int = 4000
     batch_seconds: float = 10.0
 

