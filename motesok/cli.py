@@ -277,36 +277,14 @@ def evaluate_cmd(
         service = runtime.build_search_service(get_settings())
     except _startup_errors() as exc:
         _fail(str(exc))
-    if is_full_judgments(qs):
-        set_reports = [evaluate_sets(service, qs, m) for m in modes]
-        if as_json:
-            typer.echo(json.dumps([r.to_dict() for r in set_reports], ensure_ascii=False, indent=2))
-            return
-        for set_report in set_reports:
-            o = set_report.overall()
-            typer.echo(f"{set_report.mode:<9} recall {o['recall']:.3f}  precision {o['precision']:.3f}  "
-                       f"median total {o['median_total']:g}")
-            for kind, m in set_report.by_kind().items():
-                typer.echo(f"  {kind:<11} n={m['n']:<3} recall {m['recall']:.2f}  precision {m['precision']:.2f}  "
-                           f"median total {m['median_total']:g}")
-            for r in set_report.results:
-                if r.recall < 1 or r.precision < 0.5:
-                    typer.echo(f"    {r.id} {r.query!r}: total {r.total}, relevant {r.relevant_reported}, "
-                               f"anchors {r.anchors_found}/{r.anchors}")
-        return
-    reports = [evaluate(service, qs, m) for m in modes]
+    score = evaluate_sets if is_full_judgments(qs) else evaluate
+    reports = [score(service, qs, m) for m in modes]
     if as_json:
         typer.echo(json.dumps([r.to_dict() for r in reports], ensure_ascii=False, indent=2))
         return
     for report in reports:
-        o = report.overall()
-        typer.echo(f"{report.mode:<9} success@1 {o['success@1']:.3f}  success@5 {o['success@5']:.3f}  "
-                   f"MRR@10 {o['mrr@10']:.3f}")
-        for kind, m in report.by_kind().items():
-            typer.echo(f"  {kind:<11} n={m['n']:<3} s@1 {m['success@1']:.2f}  s@5 {m['success@5']:.2f}  "
-                       f"MRR {m['mrr@10']:.2f}")
-        for miss in (r for r in report.results if r.rank != 1):
-            typer.echo(f"    {miss.id} {miss.query!r}: rank {miss.rank or '>10'}")
+        for line in report.lines():
+            typer.echo(line)
 
 
 @app.command()

@@ -62,13 +62,31 @@ class SetResult:
         return self.relevant_reported / self.total if self.total else 0.0
 
 
+class _Report:
+    """Per-query results of one mode, scored overall and per kind of query."""
+
+    mode: str
+    results: list
+
+    def _metrics(self, results: list) -> dict[str, float]:
+        raise NotImplementedError
+
+    def overall(self) -> dict[str, float]:
+        return self._metrics(self.results)
+
+    def by_kind(self) -> dict[str, dict[str, float]]:
+        groups: dict[str, list] = defaultdict(list)
+        for r in self.results:
+            groups[r.kind].append(r)
+        return {kind: {**self._metrics(rs), "n": len(rs)} for kind, rs in sorted(groups.items())}
+
+
 @dataclass
-class EvalReport:
+class EvalReport(_Report):
     mode: str
     results: list[QueryResult] = field(default_factory=list)
 
-    @staticmethod
-    def _metrics(results: list[QueryResult]) -> dict[str, float]:
+    def _metrics(self, results: list[QueryResult]) -> dict[str, float]:
         n = len(results) or 1
         return {
             "success@1": sum(r.rank == 1 for r in results) / n,
@@ -76,27 +94,27 @@ class EvalReport:
             "mrr@10": sum(1 / r.rank for r in results if r.rank) / n,
         }
 
-    def overall(self) -> dict[str, float]:
-        return self._metrics(self.results)
-
-    def by_kind(self) -> dict[str, dict[str, float]]:
-        groups: dict[str, list[QueryResult]] = defaultdict(list)
-        for r in self.results:
-            groups[r.kind].append(r)
-        return {kind: {**self._metrics(rs), "n": len(rs)} for kind, rs in sorted(groups.items())}
-
     def to_dict(self) -> dict:
         return {"mode": self.mode, "overall": self.overall(), "by_kind": self.by_kind(),
                 "queries": [r.__dict__ for r in self.results]}
 
+    def lines(self) -> list[str]:
+        """The report as ``motesok eval`` prints it: overall, per kind, then every query not ranked first."""
+        o = self.overall()
+        out = [f"{self.mode:<9} success@1 {o['success@1']:.3f}  success@5 {o['success@5']:.3f}  "
+               f"MRR@10 {o['mrr@10']:.3f}"]
+        out += [f"  {kind:<11} n={m['n']:<3} s@1 {m['success@1']:.2f}  s@5 {m['success@5']:.2f}  MRR {m['mrr@10']:.2f}"
+                for kind, m in self.by_kind().items()]
+        out += [f"    {r.id} {r.query!r}: rank {r.rank or '>10'}" for r in self.results if r.rank != 1]
+        return out
+
 
 @dataclass
-class SetReport:
+class SetReport(_Report):
     mode: str
     results: list[SetResult] = field(default_factory=list)
 
-    @staticmethod
-    def _metrics(results: list[SetResult]) -> dict[str, float]:
+    def _metrics(self, results: list[SetResult]) -> dict[str, float]:
         n = len(results) or 1
         return {
             "recall": sum(r.recall for r in results) / n,
@@ -104,18 +122,21 @@ class SetReport:
             "median_total": float(statistics.median(r.total for r in results)) if results else 0.0,
         }
 
-    def overall(self) -> dict[str, float]:
-        return self._metrics(self.results)
-
-    def by_kind(self) -> dict[str, dict[str, float]]:
-        groups: dict[str, list[SetResult]] = defaultdict(list)
-        for r in self.results:
-            groups[r.kind].append(r)
-        return {kind: {**self._metrics(rs), "n": len(rs)} for kind, rs in sorted(groups.items())}
-
     def to_dict(self) -> dict:
         return {"mode": self.mode, "overall": self.overall(), "by_kind": self.by_kind(),
                 "queries": [{**r.__dict__, "recall": r.recall, "precision": r.precision} for r in self.results]}
+
+    def lines(self) -> list[str]:
+        """The report as ``motesok eval`` prints it: overall, per kind, then every query that missed a
+        relevant item or reported mostly irrelevant ones."""
+        o = self.overall()
+        out = [f"{self.mode:<9} recall {o['recall']:.3f}  precision {o['precision']:.3f}  "
+               f"median total {o['median_total']:g}"]
+        out += [f"  {kind:<11} n={m['n']:<3} recall {m['recall']:.2f}  precision {m['precision']:.2f}  "
+                f"median total {m['median_total']:g}" for kind, m in self.by_kind().items()]
+        out += [f"    {r.id} {r.query!r}: total {r.total}, relevant {r.relevant_reported}, "
+                f"anchors {r.anchors_found}/{r.anchors}" for r in self.results if r.recall < 1 or r.precision < 0.5]
+        return out
 
 
 def load_queries(path: Path) -> list[dict]:
